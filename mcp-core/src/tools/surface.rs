@@ -1,0 +1,2 @@
+pub struct SurfaceConfig;
+pub struct ToolSurface;
