@@ -1,1 +1,2 @@
 //! Shared test helpers.
+pub mod jwks;
