@@ -118,10 +118,7 @@ pub struct Caller {
 impl Caller {
     /// A caller with only the given role (handy for stdio and tests).
     pub fn with_role(role: impl Into<String>) -> Self {
-        Self {
-            role: Some(role.into()),
-            ..Self::default()
-        }
+        Self { role: Some(role.into()), ..Self::default() }
     }
 
     /// Is this request authenticated (bearer key or OAuth token)?

@@ -4,6 +4,7 @@
 //! call: argument parsing, permission and scope checks, timeouts, spans, metrics and audit.
 
 mod surface;
+pub mod testing;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -35,30 +36,15 @@ pub struct Hints {
 impl Hints {
     /// A read-only tool over a closed data set.
     pub const fn read_only() -> Self {
-        Self {
-            read_only: true,
-            destructive: false,
-            idempotent: true,
-            open_world: false,
-        }
+        Self { read_only: true, destructive: false, idempotent: true, open_world: false }
     }
     /// A tool that adds or changes data without destroying any.
     pub const fn additive(idempotent: bool) -> Self {
-        Self {
-            read_only: false,
-            destructive: false,
-            idempotent,
-            open_world: false,
-        }
+        Self { read_only: false, destructive: false, idempotent, open_world: false }
     }
     /// A tool that may overwrite or delete data.
     pub const fn destructive(idempotent: bool) -> Self {
-        Self {
-            read_only: false,
-            destructive: true,
-            idempotent,
-            open_world: false,
-        }
+        Self { read_only: false, destructive: true, idempotent, open_world: false }
     }
     /// Mark the tool as reaching an external system.
     pub const fn open_world(mut self) -> Self {
@@ -119,27 +105,25 @@ pub struct ToolOutput {
     pub content: Vec<ContentBlock>,
     /// Machine-readable result (`structuredContent`).
     pub structured: Option<Value>,
+    /// Rows or items the call changed (recorded in the audit trail).
+    pub affected: Option<u64>,
 }
 
 impl ToolOutput {
     /// A text-only result.
     pub fn text(text: impl Into<String>) -> Self {
-        Self {
-            content: vec![ContentBlock::text(text)],
-            structured: None,
-        }
+        Self { content: vec![ContentBlock::text(text)], structured: None, affected: None }
     }
     /// A compact text rendering plus the structured value it was rendered from.
-    pub fn with_structured(
-        text: impl Into<String>,
-        structured: &impl Serialize,
-    ) -> Result<Self, ToolError> {
+    pub fn with_structured(text: impl Into<String>, structured: &impl Serialize) -> Result<Self, ToolError> {
         let value = serde_json::to_value(structured)
             .map_err(|e| ToolError::internal(format!("failed to serialise result: {e}")))?;
-        Ok(Self {
-            content: vec![ContentBlock::text(text)],
-            structured: Some(value),
-        })
+        Ok(Self { content: vec![ContentBlock::text(text)], structured: Some(value), affected: None })
+    }
+    /// Record how many rows or items the call changed.
+    pub fn affected(mut self, rows: u64) -> Self {
+        self.affected = Some(rows);
+        self
     }
     /// Append another content block (an image, a resource link).
     pub fn push(mut self, block: ContentBlock) -> Self {
@@ -155,13 +139,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub(crate) fn new(
-        peer: rmcp::Peer<rmcp::RoleServer>,
-        token: Option<rmcp::model::ProgressToken>,
-    ) -> Self {
-        Self {
-            inner: token.map(|t| (peer, t)),
-        }
+    pub(crate) fn new(peer: rmcp::Peer<rmcp::RoleServer>, token: Option<rmcp::model::ProgressToken>) -> Self {
+        Self { inner: token.map(|t| (peer, t)) }
     }
     /// Whether the client asked for progress.
     pub fn is_requested(&self) -> bool {
@@ -194,19 +173,12 @@ pub struct ToolContext {
 impl ToolContext {
     /// A context for in-process use (tests, compat shim) with the given caller.
     pub fn for_caller(caller: Arc<Caller>) -> Self {
-        Self {
-            caller,
-            progress: Progress::default(),
-            cancel: tokio_util::sync::CancellationToken::new(),
-        }
+        Self { caller, progress: Progress::default(), cancel: tokio_util::sync::CancellationToken::new() }
     }
 }
 
-type Handler<S> = Arc<
-    dyn Fn(Arc<S>, ToolContext, JsonObject) -> BoxFuture<'static, Result<ToolOutput, ToolError>>
-        + Send
-        + Sync,
->;
+type Handler<S> =
+    Arc<dyn Fn(Arc<S>, ToolContext, JsonObject) -> BoxFuture<'static, Result<ToolOutput, ToolError>> + Send + Sync>;
 
 /// One tool of a server whose state type is `S`.
 pub struct ToolDef<S> {
@@ -250,9 +222,8 @@ impl<S: Send + Sync + 'static> ToolDef<S> {
         let erased: Handler<S> = Arc::new(move |state, ctx, args: JsonObject| {
             let handler = handler.clone();
             Box::pin(async move {
-                let parsed: A = serde_json::from_value(Value::Object(args)).map_err(|e| {
-                    ToolError::invalid(format!("Invalid arguments for tool {name}: {e}"))
-                })?;
+                let parsed: A = serde_json::from_value(Value::Object(args))
+                    .map_err(|e| ToolError::invalid(format!("Invalid arguments for tool {name}: {e}")))?;
                 handler(state, ctx, parsed).await
             })
         });
@@ -261,23 +232,13 @@ impl<S: Send + Sync + 'static> ToolDef<S> {
             .destructive(hints.destructive)
             .idempotent(hints.idempotent)
             .open_world(hints.open_world);
-        let tool = Tool::new(name, description, Arc::new(schema))
-            .with_title(title)
-            .with_annotations(annotations);
-        Self {
-            tool,
-            hints,
-            scopes: Vec::new(),
-            tag: "",
-            handler: erased,
-        }
+        let tool = Tool::new(name, description, Arc::new(schema)).with_title(title).with_annotations(annotations);
+        Self { tool, hints, scopes: Vec::new(), tag: "", handler: erased }
     }
 
     /// Declare the shape of `structuredContent` (`outputSchema`).
     pub fn output<O: JsonSchema>(mut self) -> Self {
-        self.tool = self
-            .tool
-            .with_raw_output_schema(Arc::new(schema_object::<O>()));
+        self.tool = self.tool.with_raw_output_schema(Arc::new(schema_object::<O>()));
         self
     }
 
@@ -335,8 +296,7 @@ pub fn schema_object<T: JsonSchema>() -> JsonObject {
         s.inline_subschemas = true;
     });
     let schema = settings.into_generator().into_root_schema_for::<T>();
-    let mut value =
-        serde_json::to_value(schema).unwrap_or_else(|_| serde_json::json!({"type": "object"}));
+    let mut value = serde_json::to_value(schema).unwrap_or_else(|_| serde_json::json!({"type": "object"}));
     if let Value::Object(obj) = &mut value {
         obj.remove("$schema");
         obj.remove("title");

@@ -1,0 +1,337 @@
+//! The MCP handler: one [`Core`] per process, shared by every transport and session.
+//!
+//! Tool listing is filtered per caller; every call goes through [`Core::call`], which applies the
+//! permission policy, scopes, timeout and panic isolation, and records span, metrics and audit.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[allow(deprecated)]
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, SetLevelRequestParams, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::app::{App, AuditRecord};
+use crate::auth::{AuthMode, scopes_satisfied};
+use crate::config::Config;
+use crate::identity::Caller;
+use crate::telemetry::Metrics;
+use crate::tools::{Progress, ToolContext, ToolError, ToolSurface};
+
+/// Everything the transports share: the app, its tools after surface controls, metrics.
+pub struct Core<A: App> {
+    /// The server's state.
+    pub app: Arc<A>,
+    /// Effective configuration.
+    pub config: Arc<Config<A::Section>>,
+    /// Exposed tools.
+    pub surface: ToolSurface<A>,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+    info: InitializeResult,
+    fallback_caller: Arc<Caller>,
+    call_timeout: Duration,
+    check_scopes: bool,
+    /// Cancelled on shutdown.
+    pub shutdown: CancellationToken,
+}
+
+/// A tools/call that could not even start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No exposed tool has this name.
+    #[error("Unknown tool: {0}")]
+    UnknownTool(String),
+}
+
+/// The result of a dispatched call plus whether the policy refused it.
+#[derive(Debug)]
+pub struct Dispatched {
+    /// The MCP result (possibly `isError`).
+    pub result: CallToolResult,
+    /// The permission policy refused the call.
+    pub denied: bool,
+    /// The caller lacked a required OAuth scope.
+    pub missing_scopes: Option<Vec<String>>,
+}
+
+impl<A: App> Core<A> {
+    /// Assemble the core. `fallback_caller` is used when a request carries no caller: the configured
+    /// identity in stdio mode, an anonymous caller otherwise.
+    pub fn new(
+        app: Arc<A>,
+        config: Arc<Config<A::Section>>,
+        surface: ToolSurface<A>,
+        metrics: Arc<Metrics>,
+        fallback_caller: Caller,
+        shutdown: CancellationToken,
+    ) -> Self {
+        #[allow(deprecated)] // advertised for 2025-11-25 clients (conformance `logging` scenario)
+        let capabilities = ServerCapabilities::builder().enable_tools().enable_logging().build();
+        let mut info = InitializeResult::new(capabilities);
+        info.server_info = Implementation::new(A::NAME, A::VERSION).with_title(A::TITLE);
+        info.instructions = Some(A::INSTRUCTIONS.to_owned());
+        let check_scopes = config.core.auth == AuthMode::Oauth;
+        let call_timeout = Duration::from_secs(config.core.request_timeout_secs);
+        Self {
+            app,
+            config,
+            surface,
+            metrics,
+            info,
+            fallback_caller: Arc::new(fallback_caller),
+            call_timeout,
+            check_scopes,
+            shutdown,
+        }
+    }
+
+    /// Tools visible to `caller`.
+    pub fn visible_tools(&self, caller: &Caller) -> Vec<Tool> {
+        self.surface.iter().filter(|t| self.app.check_access(caller, t).is_ok()).map(|t| t.tool().clone()).collect()
+    }
+
+    /// Required scopes of an exposed tool, if the deployment checks scopes.
+    pub fn scopes_needed(&self, tool: &str, caller: &Caller) -> Option<Vec<String>> {
+        if !self.check_scopes {
+            return None;
+        }
+        let def = self.surface.get(tool)?;
+        (!scopes_satisfied(caller.scopes(), def.required_scopes())).then(|| def.required_scopes().to_vec())
+    }
+
+    /// Run one tool call with every check, span, metric and audit record.
+    pub async fn call(
+        &self,
+        caller: Arc<Caller>,
+        name: &str,
+        arguments: Option<JsonObject>,
+        progress: Progress,
+        cancel: CancellationToken,
+    ) -> Result<Dispatched, CallError> {
+        let Some(def) = self.surface.get(name) else {
+            self.metrics.tool_call(name_label(name), "unknown_tool", 0.0);
+            return Err(CallError::UnknownTool(name.to_owned()));
+        };
+        let span = tracing::info_span!(
+            "tool_call",
+            tool = name,
+            caller = caller.id(),
+            role = caller.role_label(),
+            transport = caller.transport.map_or("-", |t| t.as_str()),
+            outcome = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let args = arguments.unwrap_or_default();
+        let mut denied = false;
+        let mut missing_scopes = None;
+
+        let outcome: Result<crate::tools::ToolOutput, ToolError> = async {
+            if let Err(denial) = self.app.check_access(&caller, def) {
+                denied = true;
+                self.metrics.permission_denied(name, &denial.role);
+                tracing::warn!(tool = name, role = %denial.role, "permission denied");
+                return Err(ToolError::PermissionDenied(denial.message));
+            }
+            if let Some(scopes) = self.scopes_needed(name, &caller) {
+                let msg = format!("Insufficient scope: tool {name} requires scope(s) {}", scopes.join(" "));
+                missing_scopes = Some(scopes);
+                return Err(ToolError::PermissionDenied(msg));
+            }
+            let ctx = ToolContext { caller: caller.clone(), progress, cancel: cancel.clone() };
+            let task = tokio::spawn(def.invoke(self.app.clone(), ctx, args.clone()).in_current_span());
+            let abort = task.abort_handle();
+            let shutdown = self.shutdown.clone();
+            tokio::select! {
+                joined = tokio::time::timeout(self.call_timeout, task) => match joined {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(join)) if join.is_panic() => {
+                        tracing::error!(tool = name, "tool handler panicked");
+                        Err(ToolError::internal(format!("Tool {name} failed unexpectedly (internal error); the failure was logged")))
+                    }
+                    Ok(Err(_)) => Err(ToolError::internal(format!("Tool {name} was cancelled"))),
+                    Err(_) => {
+                        abort.abort();
+                        Err(ToolError::Upstream(format!(
+                            "Tool {name} timed out after {}s; narrow the request (smaller date range or limit) and retry",
+                            self.call_timeout.as_secs()
+                        )))
+                    }
+                },
+                () = cancel.cancelled() => { abort.abort(); Err(ToolError::internal(format!("Tool {name} was cancelled by the client"))) }
+                () = shutdown.cancelled() => { abort.abort(); Err(ToolError::Upstream("The server is shutting down; retry shortly".into())) }
+            }
+        }
+        .instrument(span.clone())
+        .await;
+
+        let elapsed = started.elapsed();
+        let (label, message, affected) = match &outcome {
+            Ok(out) => ("ok", None, out.affected),
+            Err(e) if matches!(e, ToolError::Upstream(m) if m.contains("timed out")) => {
+                ("timeout", Some(e.to_string()), None)
+            }
+            Err(e) => (e.outcome(), Some(e.to_string()), None),
+        };
+        span.record("outcome", label);
+        span.record("duration_ms", elapsed.as_millis() as u64);
+        self.metrics.tool_call(name, label, elapsed.as_secs_f64());
+        let record = AuditRecord {
+            tool: name.to_owned(),
+            caller: caller.clone(),
+            arguments_digest: digest(&args),
+            arguments: redact(Value::Object(args)),
+            outcome: label,
+            message,
+            affected,
+            duration_ms: elapsed.as_millis() as u64,
+        };
+        tracing::info!(
+            target: "audit",
+            parent: &span,
+            tool = %record.tool,
+            caller = %caller.id(),
+            role = %caller.role_label(),
+            args_digest = %record.arguments_digest,
+            outcome = record.outcome,
+            duration_ms = record.duration_ms,
+            "tool call"
+        );
+        self.app.audit(&record);
+
+        let result = match outcome {
+            Ok(out) => {
+                let mut r = CallToolResult::success(out.content);
+                r.structured_content = out.structured;
+                r
+            }
+            Err(e) => CallToolResult::error(vec![ContentBlock::text(e.to_string())]),
+        };
+        Ok(Dispatched { result, denied, missing_scopes })
+    }
+
+    fn caller_of(&self, extensions: &rmcp::model::Extensions) -> Arc<Caller> {
+        if let Some(parts) = extensions.get::<http::request::Parts>() {
+            return parts.extensions.get::<Arc<Caller>>().cloned().unwrap_or_default();
+        }
+        extensions.get::<Arc<Caller>>().cloned().unwrap_or_else(|| self.fallback_caller.clone())
+    }
+}
+
+/// Bound the metric label of names that are not tools (unknown-tool attempts).
+fn name_label(_unknown: &str) -> &'static str {
+    "unknown"
+}
+
+/// SHA-256 of the arguments (canonical JSON), first 16 hex chars.
+fn digest(args: &JsonObject) -> String {
+    let bytes = serde_json::to_vec(args).unwrap_or_default();
+    let hash = Sha256::digest(&bytes);
+    hex::encode(&hash[..8])
+}
+
+const SECRET_KEYS: &[&str] =
+    &["password", "secret", "token", "apikey", "api_key", "authorization", "credential", "private_key"];
+
+/// Replace values of secret-looking keys with `***`, recursively.
+pub fn redact(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let lower = k.to_ascii_lowercase();
+                    if SECRET_KEYS.iter().any(|s| lower.contains(s)) {
+                        (k, Value::String("***".into()))
+                    } else {
+                        (k, redact(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
+        other => other,
+    }
+}
+
+/// The rmcp handler: a cheap handle on the shared [`Core`].
+pub struct Handler<A: App>(pub Arc<Core<A>>);
+
+impl<A: App> Clone for Handler<A> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<A: App> ServerHandler for Handler<A> {
+    fn get_info(&self) -> InitializeResult {
+        self.0.info.clone()
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let caller = self.0.caller_of(&context.extensions);
+        Ok(ListToolsResult::with_all_items(self.0.visible_tools(&caller)))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.0.surface.get(name).map(|t| t.tool().clone())
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let caller = self.0.caller_of(&context.extensions);
+        let token = request.meta.as_ref().and_then(|m| m.get_progress_token());
+        let progress = Progress::new(context.peer.clone(), token);
+        match self.0.call(caller, &request.name, request.arguments, progress, context.ct.clone()).await {
+            Ok(dispatched) => Ok(dispatched.result.into()),
+            Err(e @ CallError::UnknownTool(_)) => Err(ErrorData::invalid_params(e.to_string(), None)),
+        }
+    }
+
+    #[allow(deprecated)] // logging/setLevel is deprecated by SEP-2577 but 2025-11-25 clients still send it
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        tracing::debug!(level = ?request.level, "client set log level");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_secret_looking_keys_at_any_depth() {
+        let v = serde_json::json!({"well_id": "ZT-102", "api_key": "k", "nested": {"Password": "p", "list": [{"access_token": "t"}]}});
+        let r = redact(v);
+        assert_eq!(r["well_id"], "ZT-102");
+        assert_eq!(r["api_key"], "***");
+        assert_eq!(r["nested"]["Password"], "***");
+        assert_eq!(r["nested"]["list"][0]["access_token"], "***");
+    }
+
+    #[test]
+    fn digest_is_stable_and_short() {
+        let mut a = JsonObject::new();
+        a.insert("x".into(), Value::from(1));
+        assert_eq!(digest(&a), digest(&a.clone()));
+        assert_eq!(digest(&a).len(), 16);
+    }
+}

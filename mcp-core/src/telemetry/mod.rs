@@ -1,0 +1,7 @@
+//! Logs (tracing to stderr) and Prometheus metrics.
+
+mod logging;
+mod metrics;
+
+pub use logging::init_logging;
+pub use metrics::{Metrics, Outcome};

@@ -1,0 +1,10 @@
+//! Integration tests of mcp-core: one binary, several modules (keeps link time down).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod compat;
+mod config;
+mod http_matrix;
+mod identity;
+mod sse;
+mod surface;
