@@ -42,9 +42,7 @@ pub const EC_KID: &str = "ec-1";
 /// `rustls-no-provider` build needs before any client can be built).
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .build()
-        .expect("build reqwest client")
+    reqwest::Client::builder().build().expect("build reqwest client")
 }
 
 struct SigningKey {
@@ -98,18 +96,12 @@ impl JwksServer {
     /// Bind `127.0.0.1:0` and serve `/.well-known/oauth-authorization-server` and `/jwks.json`.
     /// The initial signing key is `rsa-1` (RS256); the EC key [`EC_KID`] is published too.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let shared = Arc::new(Shared {
             issuer: format!("http://{addr}"),
             ring: Mutex::new(Ring {
-                rsa: vec![SigningKey::new(
-                    "rsa-1".to_owned(),
-                    RSA_KEYS[0],
-                    Algorithm::RS256,
-                )],
+                rsa: vec![SigningKey::new("rsa-1".to_owned(), RSA_KEYS[0], Algorithm::RS256)],
                 current: 0,
                 ec: SigningKey::new(EC_KID.to_owned(), EC_KEY, Algorithm::ES256),
             }),
@@ -129,11 +121,7 @@ impl JwksServer {
                 })
                 .await;
         });
-        Self {
-            shared,
-            shutdown: Mutex::new(Some(tx)),
-            task: Mutex::new(Some(task)),
-        }
+        Self { shared, shutdown: Mutex::new(Some(tx)), task: Mutex::new(Some(task)) }
     }
 
     /// Base URL, which is also the `iss` of the tokens it signs (`http://127.0.0.1:PORT`).
@@ -168,11 +156,7 @@ impl JwksServer {
         let mut ring = self.shared.ring();
         let n = ring.rsa.len();
         let kid = format!("rsa-{}", n + 1);
-        ring.rsa.push(SigningKey::new(
-            kid.clone(),
-            RSA_KEYS[n % RSA_KEYS.len()],
-            Algorithm::RS256,
-        ));
+        ring.rsa.push(SigningKey::new(kid.clone(), RSA_KEYS[n % RSA_KEYS.len()], Algorithm::RS256));
         ring.current = n;
         kid
     }
@@ -184,19 +168,13 @@ impl JwksServer {
 
     /// Stop serving and close the port (connections are closed; later requests are refused).
     pub async fn stop(&self) {
-        let tx = self
-            .shutdown
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let tx = self.shutdown.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(tx) = tx {
             let _ = tx.send(());
         }
         let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(mut task) = task
-            && tokio::time::timeout(Duration::from_secs(5), &mut task)
-                .await
-                .is_err()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err()
         {
             task.abort();
         }
@@ -292,9 +270,7 @@ fn b64_json(value: &Value) -> String {
 }
 
 fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 async fn metadata(State(shared): State<Arc<Shared>>) -> Response {
@@ -332,10 +308,7 @@ mod tests {
         let server = JwksServer::start().await;
         let http = http_client();
         let meta: Value = http
-            .get(format!(
-                "{}/.well-known/oauth-authorization-server",
-                server.issuer()
-            ))
+            .get(format!("{}/.well-known/oauth-authorization-server", server.issuer()))
             .send()
             .await
             .expect("metadata")
@@ -344,14 +317,7 @@ mod tests {
             .expect("metadata json");
         assert_eq!(meta["issuer"], server.issuer());
         assert_eq!(meta["jwks_uri"], server.jwks_url());
-        let set: Value = http
-            .get(server.jwks_url())
-            .send()
-            .await
-            .expect("jwks")
-            .json()
-            .await
-            .expect("jwks json");
+        let set: Value = http.get(server.jwks_url()).send().await.expect("jwks").json().await.expect("jwks json");
         assert_eq!(server.fetch_count(), 1);
         let keys = set["keys"].as_array().expect("keys array");
         assert_eq!(keys.len(), 2);
@@ -374,8 +340,7 @@ mod tests {
     async fn signs_verifiable_tokens() {
         let server = JwksServer::start().await;
         let token = server.token("alice", "aud-1", &["a", "b"], 60);
-        let set: jsonwebtoken::jwk::JwkSet =
-            serde_json::from_value(server.jwks()).expect("jwk set");
+        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(server.jwks()).expect("jwk set");
         let jwk = set.find("rsa-1").expect("rsa-1 published");
         let key = jsonwebtoken::DecodingKey::from_jwk(jwk).expect("decoding key");
         let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
