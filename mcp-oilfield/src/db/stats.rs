@@ -1,0 +1,458 @@
+//! Statistics: cumulative figures, per-well statistics (optionally per month), comparisons between
+//! wells and depth series for plots.
+//!
+//! Derived figures are rounded: lengths, hours, ROP, costs and percentages to 0.01, NPT ratio to
+//! 0.0001, mud density to 0.001. Average ROP is always footage / drilling hours (not the mean of
+//! reported daily ROPs); NPT ratio is npt / (drilling + npt).
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::types::{Cumulative, date_bounds, round};
+use super::wells::{WellRef, load_well, progress, resolve_well, resolve_wells};
+use super::{DbError, Scope, Store};
+use crate::domain::Well;
+
+/// Sums over a set of reports.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Agg {
+    pub days: u64,
+    pub footage: f64,
+    pub drilling: f64,
+    pub npt: f64,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub avg_mud: Option<f64>,
+    pub cost: Option<f64>,
+    pub avg_cost: Option<f64>,
+    pub end_md: Option<f64>,
+    pub start_md: Option<f64>,
+}
+
+impl Agg {
+    pub fn avg_rop(&self) -> Option<f64> {
+        (self.drilling > 0.0).then(|| round(self.footage / self.drilling, 2))
+    }
+    pub fn npt_ratio(&self) -> Option<f64> {
+        let t = self.drilling + self.npt;
+        (t > 0.0).then(|| round(self.npt / t, 4))
+    }
+}
+
+const AGG_COLS: &str = "count(*), total(footage_m), total(drilling_hours), total(npt_hours), \
+    min(report_date), max(report_date), avg(mud_density_gcc), sum(daily_cost), avg(daily_cost), \
+    max(md_m), min(md_m - footage_m)";
+
+fn agg_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Agg> {
+    Ok(Agg {
+        days: u64::try_from(r.get::<_, i64>(at)?).unwrap_or(0),
+        footage: round(r.get(at + 1)?, 2),
+        drilling: round(r.get(at + 2)?, 2),
+        npt: round(r.get(at + 3)?, 2),
+        first: r.get(at + 4)?,
+        last: r.get(at + 5)?,
+        avg_mud: r.get::<_, Option<f64>>(at + 6)?.map(|v| round(v, 3)),
+        cost: r.get::<_, Option<f64>>(at + 7)?.map(|v| round(v, 2)),
+        avg_cost: r.get::<_, Option<f64>>(at + 8)?.map(|v| round(v, 2)),
+        end_md: r.get(at + 9)?,
+        start_md: r.get::<_, Option<f64>>(at + 10)?.map(|v| round(v.max(0.0), 2)),
+    })
+}
+
+/// Aggregate the active reports of a resolved well between two bind-ready date bounds.
+pub(crate) fn aggregate(conn: &Connection, well_id: &str, from: &str, to: &str) -> Result<Agg, DbError> {
+    let sql = format!(
+        "SELECT {AGG_COLS} FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+         AND report_date BETWEEN ?2 AND ?3"
+    );
+    Ok(conn.prepare_cached(&sql)?.query_row(params![well_id, from, to], |r| agg_from_row(r, 0))?)
+}
+
+pub(crate) fn cumulative(conn: &Connection, well: &Well) -> Result<Cumulative, DbError> {
+    let a = aggregate(conn, &well.id, "0000-01-01", "9999-12-31")?;
+    Ok(Cumulative {
+        total_footage_m: a.footage,
+        drilling_hours: a.drilling,
+        npt_hours: a.npt,
+        avg_rop_m_per_h: a.avg_rop(),
+        npt_ratio: a.npt_ratio(),
+        days_reported: a.days,
+        first_report_date: a.first,
+        last_report_date: a.last,
+        current_depth_m: a.end_md,
+        progress_pct: progress(a.end_md, well.target_depth_m),
+        total_cost: a.cost,
+    })
+}
+
+/// NPT hours grouped by reason.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct NptByReason {
+    pub reason: String,
+    /// NPT hours, h.
+    pub hours: f64,
+    /// Days with NPT for this reason.
+    pub days: u64,
+}
+
+pub(crate) fn npt_by_reason(
+    conn: &Connection,
+    well_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<NptByReason>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT coalesce(npt_reason, 'unspecified'), total(npt_hours), count(*) FROM daily_reports \
+         WHERE well_id = ?1 AND deleted_at IS NULL AND report_date BETWEEN ?2 AND ?3 AND npt_hours > 0 \
+         GROUP BY lower(coalesce(npt_reason, 'unspecified')) ORDER BY 2 DESC, 1",
+    )?;
+    let rows = stmt
+        .query_map(params![well_id, from, to], |r| {
+            Ok(NptByReason {
+                reason: r.get(0)?,
+                hours: round(r.get(1)?, 2),
+                days: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// One calendar month of a well.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct MonthlyRow {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub days_reported: u64,
+    /// m.
+    pub footage_m: f64,
+    /// h.
+    pub drilling_hours: f64,
+    /// h.
+    pub npt_hours: f64,
+    /// 0-1.
+    pub npt_ratio: Option<f64>,
+    /// m/h.
+    pub avg_rop_m_per_h: Option<f64>,
+    /// Deepest MD reported in the month, m.
+    pub end_depth_m: Option<f64>,
+    pub total_cost: Option<f64>,
+}
+
+/// Statistics of one well over a date range.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct WellStatistics {
+    pub well_id: String,
+    pub well_name: String,
+    /// Requested range (absent = open).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub first_report_date: Option<NaiveDate>,
+    pub last_report_date: Option<NaiveDate>,
+    pub days_reported: u64,
+    /// Sum of daily footage, m.
+    pub footage_m: f64,
+    /// h.
+    pub drilling_hours: f64,
+    /// h.
+    pub npt_hours: f64,
+    /// npt / (drilling + npt), 0-1.
+    pub npt_ratio: Option<f64>,
+    /// footage / drilling hours, m/h.
+    pub avg_rop_m_per_h: Option<f64>,
+    /// Depth at the start of the range (first report's MD minus its footage), m.
+    pub start_depth_m: Option<f64>,
+    /// Deepest MD in the range, m.
+    pub end_depth_m: Option<f64>,
+    /// m.
+    pub target_depth_m: Option<f64>,
+    /// end depth / target × 100.
+    pub progress_pct: Option<f64>,
+    /// g/cm³.
+    pub avg_mud_density_gcc: Option<f64>,
+    pub total_cost: Option<f64>,
+    pub npt_by_reason: Vec<NptByReason>,
+    /// Per calendar month, oldest first (only when asked for).
+    pub monthly: Vec<MonthlyRow>,
+}
+
+/// What to compare wells on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Total footage in the range, m (higher ranks first).
+    Footage,
+    /// Footage / drilling hours, m/h (higher first).
+    AvgRop,
+    /// NPT hours (lower first).
+    NptHours,
+    /// NPT / (drilling + NPT) (lower first).
+    NptRatio,
+    /// Deepest MD reported up to the end of the range, m (higher first).
+    CurrentDepth,
+    /// Depth / target depth, % (higher first).
+    Progress,
+    /// Mean mud density, g/cm³ (higher first; no "better" direction).
+    AvgMudDensity,
+    /// Mean daily cost (lower first).
+    DailyCost,
+}
+
+impl Metric {
+    pub fn unit(self) -> &'static str {
+        match self {
+            Self::Footage | Self::CurrentDepth => "m",
+            Self::AvgRop => "m/h",
+            Self::NptHours => "h",
+            Self::NptRatio => "ratio (0-1)",
+            Self::Progress => "%",
+            Self::AvgMudDensity => "g/cm³",
+            Self::DailyCost => "currency units per day",
+        }
+    }
+    /// Whether rank 1 is the highest value.
+    pub fn higher_first(self) -> bool {
+        !matches!(self, Self::NptHours | Self::NptRatio | Self::DailyCost)
+    }
+    fn value(self, a: &Agg, target: Option<f64>) -> Option<f64> {
+        match self {
+            Self::Footage => (a.days > 0).then_some(a.footage),
+            Self::AvgRop => a.avg_rop(),
+            Self::NptHours => (a.days > 0).then_some(a.npt),
+            Self::NptRatio => a.npt_ratio(),
+            Self::CurrentDepth => a.end_md,
+            Self::Progress => progress(a.end_md, target),
+            Self::AvgMudDensity => a.avg_mud,
+            Self::DailyCost => a.avg_cost,
+        }
+    }
+}
+
+/// One well in a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ComparisonRow {
+    /// 1 = best; equal values share a rank; wells without a value come last without a rank.
+    pub rank: Option<u32>,
+    pub well_id: String,
+    pub well_name: String,
+    pub value: Option<f64>,
+    pub days_reported: u64,
+}
+
+/// Wells ranked on one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Comparison {
+    pub metric: Metric,
+    pub unit: String,
+    /// True when rank 1 has the highest value.
+    pub higher_first: bool,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub rows: Vec<ComparisonRow>,
+}
+
+/// Depth (and ROP) by date of one well, for plots.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct WellSeries {
+    pub well_id: String,
+    /// `(date, md_m, rop_m_per_h)` oldest first; ROP is the reported one, else footage / drilling
+    /// hours, else absent.
+    pub points: Vec<(NaiveDate, f64, Option<f64>)>,
+}
+
+fn well_name(conn: &Connection, w: &WellRef) -> Result<String, DbError> {
+    Ok(load_well(conn, &w.id)?.name)
+}
+
+impl Store {
+    /// Statistics of one well over `[from, to]` (open ends allowed), with per-month rows when
+    /// `monthly` is set.
+    pub async fn well_statistics(
+        &self,
+        scope: &Scope,
+        well: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        monthly: bool,
+    ) -> Result<WellStatistics, DbError> {
+        let (f, t) = date_bounds(from, to)?;
+        let (scope, well) = (scope.clone(), well.to_string());
+        self.read(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let w = resolve_well(&tx, &scope, &well)?;
+            let detail = load_well(&tx, &w.id)?;
+            let a = aggregate(&tx, &w.id, &f, &t)?;
+            let months = if monthly {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT substr(report_date, 1, 7), {AGG_COLS} FROM daily_reports \
+                     WHERE well_id = ?1 AND deleted_at IS NULL AND report_date BETWEEN ?2 AND ?3 \
+                     GROUP BY 1 ORDER BY 1"
+                ))?;
+                stmt.query_map(params![w.id, f, t], |r| {
+                    let m = agg_from_row(r, 1)?;
+                    Ok(MonthlyRow {
+                        month: r.get(0)?,
+                        days_reported: m.days,
+                        footage_m: m.footage,
+                        drilling_hours: m.drilling,
+                        npt_hours: m.npt,
+                        npt_ratio: m.npt_ratio(),
+                        avg_rop_m_per_h: m.avg_rop(),
+                        end_depth_m: m.end_md,
+                        total_cost: m.cost,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+            } else {
+                Vec::new()
+            };
+            Ok(WellStatistics {
+                well_id: w.id.clone(),
+                well_name: detail.name,
+                from,
+                to,
+                first_report_date: a.first,
+                last_report_date: a.last,
+                days_reported: a.days,
+                footage_m: a.footage,
+                drilling_hours: a.drilling,
+                npt_hours: a.npt,
+                npt_ratio: a.npt_ratio(),
+                avg_rop_m_per_h: a.avg_rop(),
+                start_depth_m: a.start_md,
+                end_depth_m: a.end_md,
+                target_depth_m: w.target_depth_m,
+                progress_pct: progress(a.end_md, w.target_depth_m),
+                avg_mud_density_gcc: a.avg_mud,
+                total_cost: a.cost,
+                npt_by_reason: npt_by_reason(&tx, &w.id, &f, &t)?,
+                monthly: months,
+            })
+        })
+        .await
+    }
+
+    /// Rank 2 to 10 wells on one metric over `[from, to]`. `CurrentDepth` and `Progress` use the
+    /// deepest MD reported up to `to` (whatever `from` is).
+    pub async fn compare_wells(
+        &self,
+        scope: &Scope,
+        ids: &[String],
+        metric: Metric,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Comparison, DbError> {
+        if !(2..=10).contains(&ids.len()) {
+            return Err(DbError::Invalid(format!("compare 2 to 10 wells (got {})", ids.len())));
+        }
+        let (f, t) = date_bounds(from, to)?;
+        let (scope, ids) = (scope.clone(), ids.to_vec());
+        self.read(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let wells = resolve_wells(&tx, &scope, &ids)?;
+            if wells.len() != ids.len() {
+                return Err(DbError::Invalid("the same well is listed more than once".into()));
+            }
+            let mut rows = Vec::with_capacity(wells.len());
+            for w in &wells {
+                let depth_from =
+                    if matches!(metric, Metric::CurrentDepth | Metric::Progress) { "0000-01-01" } else { f.as_str() };
+                let a = aggregate(&tx, &w.id, depth_from, &t)?;
+                rows.push(ComparisonRow {
+                    rank: None,
+                    well_id: w.id.clone(),
+                    well_name: well_name(&tx, w)?,
+                    value: metric.value(&a, w.target_depth_m),
+                    days_reported: a.days,
+                });
+            }
+            rank(&mut rows, metric.higher_first());
+            Ok(Comparison {
+                metric,
+                unit: metric.unit().to_string(),
+                higher_first: metric.higher_first(),
+                from,
+                to,
+                rows,
+            })
+        })
+        .await
+    }
+
+    /// Depth and ROP by date for 1 to 5 wells over `[from, to]`.
+    pub async fn depth_series(
+        &self,
+        scope: &Scope,
+        wells: &[String],
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<WellSeries>, DbError> {
+        if !(1..=5).contains(&wells.len()) {
+            return Err(DbError::Invalid(format!("plot 1 to 5 wells (got {})", wells.len())));
+        }
+        let (f, t) = date_bounds(from, to)?;
+        let (scope, wells) = (scope.clone(), wells.to_vec());
+        self.read(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let resolved = resolve_wells(&tx, &scope, &wells)?;
+            let mut out = Vec::with_capacity(resolved.len());
+            for w in resolved {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT report_date, md_m, coalesce(rop_m_per_h, \
+                       CASE WHEN drilling_hours > 0 THEN round(footage_m / drilling_hours, 2) END) \
+                     FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+                     AND report_date BETWEEN ?2 AND ?3 ORDER BY report_date",
+                )?;
+                let points = stmt
+                    .query_map(params![w.id, f, t], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.push(WellSeries { well_id: w.id, points });
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// Sort rows best first and assign shared ranks (1 + number of strictly better values).
+fn rank(rows: &mut [ComparisonRow], higher_first: bool) {
+    let better = |a: f64, b: f64| if higher_first { a > b } else { a < b };
+    rows.sort_by(|x, y| match (x.value, y.value) {
+        (Some(a), Some(b)) => {
+            let ord = a.total_cmp(&b);
+            (if higher_first { ord.reverse() } else { ord }).then_with(|| x.well_id.cmp(&y.well_id))
+        }
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => x.well_id.cmp(&y.well_id),
+    });
+    let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
+    for r in rows.iter_mut() {
+        r.rank = r.value.map(|v| {
+            let ahead = values.iter().flatten().filter(|o| better(**o, v)).count();
+            u32::try_from(ahead).unwrap_or(u32::MAX - 1) + 1
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, value: Option<f64>) -> ComparisonRow {
+        ComparisonRow { rank: None, well_id: id.into(), well_name: id.into(), value, days_reported: 1 }
+    }
+
+    #[test]
+    fn ranks_share_ties_and_put_missing_last() {
+        let mut rows = vec![row("A", Some(5.0)), row("B", None), row("C", Some(9.0)), row("D", Some(5.0))];
+        rank(&mut rows, true);
+        let got: Vec<(&str, Option<u32>)> = rows.iter().map(|r| (r.well_id.as_str(), r.rank)).collect();
+        assert_eq!(got, vec![("C", Some(1)), ("A", Some(2)), ("D", Some(2)), ("B", None)]);
+        rank(&mut rows, false);
+        let got: Vec<(&str, Option<u32>)> = rows.iter().map(|r| (r.well_id.as_str(), r.rank)).collect();
+        assert_eq!(got, vec![("A", Some(1)), ("D", Some(1)), ("C", Some(3)), ("B", None)]);
+    }
+}

@@ -1,0 +1,258 @@
+//! Daily drilling reports: the stored record and the inputs that create or change one.
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A daily drilling report as stored (one per well per day).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DailyReport {
+    /// Internal row id.
+    pub id: i64,
+    /// Canonical well id.
+    pub well_id: String,
+    pub report_date: NaiveDate,
+    /// Measured depth at the end of the day, m.
+    pub md_m: f64,
+    /// Depth drilled this day, m.
+    pub footage_m: f64,
+    /// Bit type, e.g. PDC or tricone.
+    pub bit_type: Option<String>,
+    /// Bit diameter, mm.
+    pub bit_diameter_mm: Option<f64>,
+    /// Weight on bit, kN.
+    pub wob_kn: Option<f64>,
+    /// Rate of penetration, m/h.
+    pub rop_m_per_h: Option<f64>,
+    /// Rotary speed, rpm.
+    pub rotary_rpm: Option<f64>,
+    /// Torque, kN·m.
+    pub torque_knm: Option<f64>,
+    /// Standpipe / pump pressure, MPa.
+    pub pump_pressure_mpa: Option<f64>,
+    /// Flow rate, L/s.
+    pub flow_rate_lps: Option<f64>,
+    /// Mud density, g/cm³.
+    pub mud_density_gcc: Option<f64>,
+    /// Funnel viscosity, s.
+    pub mud_viscosity_s: Option<f64>,
+    /// Pure drilling hours, h.
+    pub drilling_hours: f64,
+    /// Non-productive time, h.
+    pub npt_hours: f64,
+    pub npt_reason: Option<String>,
+    /// Main work of the day, free text.
+    pub main_work: Option<String>,
+    /// Daily cost, currency units.
+    pub daily_cost: Option<f64>,
+    /// Starts at 1, +1 on every update; pass it back as `expected_version` to update safely.
+    pub version: i64,
+    /// RFC 3339 UTC timestamp.
+    pub created_at: String,
+    /// RFC 3339 UTC timestamp.
+    pub updated_at: String,
+}
+
+/// A new daily report. Ranges are checked with precise messages; see the field descriptions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReport {
+    /// Well id in any case, with or without dash (`zt102` → `ZT-102`).
+    pub well_id: String,
+    /// Report date (YYYY-MM-DD); not before the spud date, not in the future, one per well per day.
+    pub report_date: NaiveDate,
+    /// Measured depth at end of day in metres (0-7000 m); not lower than the previous report's,
+    /// not higher than the next report's.
+    #[schemars(range(min = 0, max = 7000))]
+    pub md_m: f64,
+    /// Depth drilled this day in metres (0-600 m).
+    #[schemars(range(min = 0, max = 600))]
+    pub footage_m: f64,
+    /// Bit type, e.g. PDC or tricone.
+    #[serde(default)]
+    pub bit_type: Option<String>,
+    /// Bit diameter in millimetres (152-444.5 mm).
+    #[serde(default)]
+    #[schemars(range(min = 152, max = 444.5))]
+    pub bit_diameter_mm: Option<f64>,
+    /// Weight on bit in kN (20-250 kN; 0 allowed on a day without drilling).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 250))]
+    pub wob_kn: Option<f64>,
+    /// Rate of penetration in m/h (1-60 m/h; 0 allowed on a day without drilling).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 60))]
+    pub rop_m_per_h: Option<f64>,
+    /// Rotary speed in rpm (40-200 rpm; 0 allowed on a day without drilling).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 200))]
+    pub rotary_rpm: Option<f64>,
+    /// Torque in kN·m (5-40 kN·m; 0 allowed on a day without drilling).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 40))]
+    pub torque_knm: Option<f64>,
+    /// Standpipe / pump pressure in MPa (5-35 MPa).
+    #[serde(default)]
+    #[schemars(range(min = 5, max = 35))]
+    pub pump_pressure_mpa: Option<f64>,
+    /// Flow rate in L/s (15-70 L/s).
+    #[serde(default)]
+    #[schemars(range(min = 15, max = 70))]
+    pub flow_rate_lps: Option<f64>,
+    /// Mud density in g/cm³ (1.05-2.20 g/cm³).
+    #[serde(default)]
+    #[schemars(range(min = 1.05, max = 2.2))]
+    pub mud_density_gcc: Option<f64>,
+    /// Funnel viscosity in seconds (35-90 s).
+    #[serde(default)]
+    #[schemars(range(min = 35, max = 90))]
+    pub mud_viscosity_s: Option<f64>,
+    /// Pure drilling hours (0-24 h; drilling + NPT ≤ 24 h).
+    #[schemars(range(min = 0, max = 24))]
+    pub drilling_hours: f64,
+    /// Non-productive time in hours (0-24 h); requires `npt_reason` when above 0.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 24))]
+    pub npt_hours: f64,
+    /// NPT reason, e.g. stuck pipe, lost circulation, rig repair, weather, waiting.
+    #[serde(default)]
+    pub npt_reason: Option<String>,
+    /// Main work of the day, e.g. "drilled 3120-3285 m".
+    #[serde(default)]
+    pub main_work: Option<String>,
+    /// Daily cost in currency units (≥ 0).
+    #[serde(default)]
+    #[schemars(range(min = 0))]
+    pub daily_cost: Option<f64>,
+}
+
+/// Changes to a report; absent fields are left unchanged (the well and date cannot change, and
+/// optional values cannot be cleared).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportPatch {
+    /// Measured depth at end of day in metres (0-7000 m).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 7000))]
+    pub md_m: Option<f64>,
+    /// Depth drilled this day in metres (0-600 m).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 600))]
+    pub footage_m: Option<f64>,
+    #[serde(default)]
+    pub bit_type: Option<String>,
+    /// Bit diameter in millimetres (152-444.5 mm).
+    #[serde(default)]
+    #[schemars(range(min = 152, max = 444.5))]
+    pub bit_diameter_mm: Option<f64>,
+    /// Weight on bit in kN (20-250 kN).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 250))]
+    pub wob_kn: Option<f64>,
+    /// Rate of penetration in m/h (1-60 m/h).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 60))]
+    pub rop_m_per_h: Option<f64>,
+    /// Rotary speed in rpm (40-200 rpm).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 200))]
+    pub rotary_rpm: Option<f64>,
+    /// Torque in kN·m (5-40 kN·m).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 40))]
+    pub torque_knm: Option<f64>,
+    /// Pump pressure in MPa (5-35 MPa).
+    #[serde(default)]
+    #[schemars(range(min = 5, max = 35))]
+    pub pump_pressure_mpa: Option<f64>,
+    /// Flow rate in L/s (15-70 L/s).
+    #[serde(default)]
+    #[schemars(range(min = 15, max = 70))]
+    pub flow_rate_lps: Option<f64>,
+    /// Mud density in g/cm³ (1.05-2.20).
+    #[serde(default)]
+    #[schemars(range(min = 1.05, max = 2.2))]
+    pub mud_density_gcc: Option<f64>,
+    /// Funnel viscosity in seconds (35-90 s).
+    #[serde(default)]
+    #[schemars(range(min = 35, max = 90))]
+    pub mud_viscosity_s: Option<f64>,
+    /// Pure drilling hours (0-24 h).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 24))]
+    pub drilling_hours: Option<f64>,
+    /// Non-productive time in hours (0-24 h).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 24))]
+    pub npt_hours: Option<f64>,
+    #[serde(default)]
+    pub npt_reason: Option<String>,
+    #[serde(default)]
+    pub main_work: Option<String>,
+    /// Daily cost in currency units (≥ 0).
+    #[serde(default)]
+    #[schemars(range(min = 0))]
+    pub daily_cost: Option<f64>,
+}
+
+impl ReportPatch {
+    /// True when the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The report with the patch applied.
+    pub fn apply(&self, report: &NewReport) -> NewReport {
+        let mut r = report.clone();
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { r.$f = v; } )* };
+        }
+        macro_rules! set_opt {
+            ($($f:ident),*) => { $( if self.$f.is_some() { r.$f = self.$f.clone(); } )* };
+        }
+        set!(md_m, footage_m, drilling_hours, npt_hours);
+        set_opt!(
+            bit_type,
+            bit_diameter_mm,
+            wob_kn,
+            rop_m_per_h,
+            rotary_rpm,
+            torque_knm,
+            pump_pressure_mpa,
+            flow_rate_lps,
+            mud_density_gcc,
+            mud_viscosity_s,
+            npt_reason,
+            main_work,
+            daily_cost
+        );
+        r
+    }
+}
+
+impl DailyReport {
+    /// The writable part of the report.
+    pub fn to_new(&self) -> NewReport {
+        NewReport {
+            well_id: self.well_id.clone(),
+            report_date: self.report_date,
+            md_m: self.md_m,
+            footage_m: self.footage_m,
+            bit_type: self.bit_type.clone(),
+            bit_diameter_mm: self.bit_diameter_mm,
+            wob_kn: self.wob_kn,
+            rop_m_per_h: self.rop_m_per_h,
+            rotary_rpm: self.rotary_rpm,
+            torque_knm: self.torque_knm,
+            pump_pressure_mpa: self.pump_pressure_mpa,
+            flow_rate_lps: self.flow_rate_lps,
+            mud_density_gcc: self.mud_density_gcc,
+            mud_viscosity_s: self.mud_viscosity_s,
+            drilling_hours: self.drilling_hours,
+            npt_hours: self.npt_hours,
+            npt_reason: self.npt_reason.clone(),
+            main_work: self.main_work.clone(),
+            daily_cost: self.daily_cost,
+        }
+    }
+}
