@@ -223,7 +223,7 @@ async def run_checks(session: ClientSession, spec: dict[str, Any], checks: Check
 async def amain(args: argparse.Namespace) -> int:
     spec = load_spec(args)
     headers = parse_headers(spec, args.header)
-    checks = Checks(args.transport)
+    checks = Checks(args.tag or args.transport)
     errlog = open(args.server_log, "a") if args.server_log else sys.stderr  # noqa: SIM115
     try:
         with anyio.fail_after(args.timeout):
@@ -274,6 +274,7 @@ def main() -> int:
     p.add_argument("--invalid-tool", help="tool to call with invalid arguments (overrides the spec)")
     p.add_argument("--invalid-args", help="JSON invalid arguments for --invalid-tool")
     p.add_argument("--server-log", help="append the stdio server's stderr to this file")
+    p.add_argument("--tag", help="label printed in each PASS/FAIL line (default: the transport)")
     p.add_argument("--timeout", type=float, default=90.0, help="overall seconds for the run")
     p.add_argument("--request-timeout", type=float, default=20.0, help="seconds per request")
     args = p.parse_args()

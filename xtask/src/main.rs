@@ -1,1 +1,142 @@
-fn main() {}
+//! Build, test and release tasks for the workspace: `cargo xtask <command>` (see `USAGE`).
+//!
+//! Deliberately small: `anyhow` and std only (no async runtime, no HTTP client). The real MCP
+//! clients it drives (the conformance suite, the Python SDK) live in the gitignored `.tools/`.
+
+// Printing is what a task runner is for.
+#![allow(clippy::print_stdout)]
+
+mod ci;
+mod clients;
+mod dist;
+mod setup;
+mod spec;
+mod util;
+
+use anyhow::{Context, Result, bail};
+
+use crate::clients::Options;
+use crate::spec::{Target, Transport};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  ci                     fmt --check, clippy -D warnings, tests (nextest if installed),
+                         setup-clients, clients, conformance; stops at the first failure
+  setup-clients [--force]
+                         install the real clients into .tools/ (npm ci of tools/ with node 22,
+                         a python venv with tests/clients/requirements.txt); skipped when current
+  clients [TARGET] [--transport stdio,sse,http,http-stateless] [--release] [--no-build]
+                         the official Python SDK against a server over stdio, SSE and Streamable HTTP
+  conformance [TARGET] [--release] [--no-build]
+                         the official MCP conformance suite against a server (Streamable HTTP)
+  bench [oilfield] [--duration SECS] [--concurrency N]
+                         load test (skeleton; implemented in the oilfield issue)
+  dist [--bin NAME]... [--target TRIPLE]
+                         release build + target/dist/<bin>-<version>-<target>.tar.gz
+  demo [ARGS...]         cargo run --release -p mcp-oilfield -- --demo --transport http [ARGS...]
+
+TARGET: --bin NAME (a spec in tests/clients/specs/NAME.toml; default mcp-oilfield),
+        --reference (the harness self-test server tests/clients/reference_server.py),
+        --all (every spec)
+";
+
+fn main() {
+    if let Err(e) = real_main() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn real_main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        print!("{USAGE}");
+        bail!("no command given");
+    };
+    match command.as_str() {
+        "ci" => {
+            no_args(rest)?;
+            ci::ci()
+        }
+        "setup-clients" => {
+            let force = match rest {
+                [] => false,
+                [f] if f == "--force" => true,
+                _ => bail!("usage: cargo xtask setup-clients [--force]"),
+            };
+            setup::setup_clients(force).map(drop)
+        }
+        "clients" | "conformance" => {
+            let (targets, opts) = parse_target_args(rest, command == "clients")?;
+            let mut total = util::Counts::default();
+            for target in &targets {
+                total.add(if command == "clients" {
+                    clients::clients(target, &opts)?
+                } else {
+                    clients::conformance(target, &opts)?
+                });
+            }
+            println!("{command}: {} passed, {} failed", total.passed, total.failed);
+            if total.failed > 0 {
+                bail!("{command}: {} check(s) failed", total.failed);
+            }
+            Ok(())
+        }
+        "bench" => dist::bench(rest),
+        "dist" => {
+            let mut bins = Vec::new();
+            let mut target = None;
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--bin" => bins.push(it.next().context("--bin needs a name")?.clone()),
+                    "--target" => target = Some(it.next().context("--target needs a triple")?.clone()),
+                    other => bail!("unknown dist option {other:?}\n\n{USAGE}"),
+                }
+            }
+            dist::dist(&bins, target.as_deref())
+        }
+        "demo" => dist::demo(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            print!("{USAGE}");
+            bail!("unknown command {other:?}")
+        }
+    }
+}
+
+fn no_args(rest: &[String]) -> Result<()> {
+    if let Some(extra) = rest.first() {
+        bail!("unexpected argument {extra:?}\n\n{USAGE}");
+    }
+    Ok(())
+}
+
+fn parse_target_args(rest: &[String], transports_allowed: bool) -> Result<(Vec<Target>, Options)> {
+    let mut opts = Options::default();
+    let mut targets = Vec::new();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--bin" => targets.push(Target::named(it.next().context("--bin needs a name")?)?),
+            "--reference" => targets.push(Target::reference()?),
+            "--all" => targets.extend(spec::all_specs()?),
+            "--release" => opts.release = true,
+            "--no-build" => opts.build = false,
+            "--transport" if transports_allowed => {
+                let list = it.next().context("--transport needs a list, e.g. stdio,http")?;
+                opts.transports = Some(list.split(',').map(|t| Transport::parse(t.trim())).collect::<Result<_>>()?);
+            }
+            other => bail!("unknown option {other:?}\n\n{USAGE}"),
+        }
+    }
+    if targets.is_empty() {
+        targets.push(Target::named("mcp-oilfield")?);
+    }
+    Ok((targets, opts))
+}

@@ -1,0 +1,211 @@
+//! `cargo xtask ci`: everything CI checks, in order, stopping at the first failing step.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+
+use crate::clients::{self, Options};
+use crate::setup;
+use crate::spec;
+use crate::util::{Counts, Line, cargo, display, is_ci, run, run_streaming, succeeds};
+
+/// The whole test step may not take longer than this (CI's own limit is 90 minutes).
+const TEST_TIMEOUT: Duration = Duration::from_secs(45 * 60);
+
+struct Outcome {
+    name: &'static str,
+    ok: bool,
+    took: Duration,
+    counts: Option<Counts>,
+    note: String,
+}
+
+fn banner(i: usize, n: usize, name: &str, what: &str) {
+    println!();
+    println!("==> [{i}/{n}] {name}: {what}");
+}
+
+pub fn ci() -> Result<()> {
+    if is_ci() {
+        println!("CI=true: non-interactive run");
+    }
+    type StepFn = fn() -> Result<Option<Counts>>;
+    let steps: [(&str, &str, StepFn); 6] = [
+        ("fmt", "cargo fmt --all -- --check", fmt),
+        ("clippy", "cargo clippy --workspace --all-targets -- -D warnings", clippy),
+        ("tests", "cargo nextest run --workspace (or cargo test --workspace)", tests),
+        ("setup-clients", "install the real clients into .tools/", setup_clients),
+        ("clients", "official Python SDK over stdio, SSE and Streamable HTTP", clients_step),
+        ("conformance", "official MCP conformance suite over Streamable HTTP", conformance_step),
+    ];
+    let started = Instant::now();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (i, (name, what, step)) in steps.iter().enumerate() {
+        banner(i + 1, steps.len(), name, what);
+        let t0 = Instant::now();
+        let result = step();
+        let took = t0.elapsed();
+        let (ok, counts, note) = match result {
+            Ok(Some(c)) => (c.failed == 0, Some(c), format!("{} passed, {} failed", c.passed, c.failed)),
+            Ok(None) => (true, None, String::new()),
+            Err(e) => (false, None, format!("{e:#}")),
+        };
+        if ok {
+            println!("==> {name}: ok ({:.1}s)", took.as_secs_f64());
+        } else {
+            println!("==> {name}: FAILED ({:.1}s): {note}", took.as_secs_f64());
+        }
+        outcomes.push(Outcome { name, ok, took, counts, note });
+        if !ok {
+            break;
+        }
+    }
+
+    println!();
+    println!("==> ci summary ({:.0}s)", started.elapsed().as_secs_f64());
+    let mut total = Counts::default();
+    for (name, _, _) in &steps {
+        match outcomes.iter().find(|o| o.name == *name) {
+            Some(o) => {
+                let status = if o.ok { "ok" } else { "FAILED" };
+                let first_line = o.note.lines().next().unwrap_or("");
+                println!("  {status:<7} {:<14} {:>7.1}s  {first_line}", o.name, o.took.as_secs_f64());
+                match o.counts {
+                    Some(c) => total.add(c),
+                    None if !o.ok => total.failed += 1,
+                    None => {}
+                }
+            }
+            None => println!("  {:<7} {name}", "skipped"),
+        }
+    }
+    let failed: Vec<&str> = outcomes.iter().filter(|o| !o.ok).map(|o| o.name).collect();
+    println!("(totals: tests + client checks + conformance scenarios; a step failing without counts counts 1)");
+    println!("ci: {} passed, {} failed", total.passed, total.failed);
+    if !failed.is_empty() {
+        bail!("ci failed at: {}", failed.join(", "));
+    }
+    Ok(())
+}
+
+fn fmt() -> Result<Option<Counts>> {
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    Ok(None)
+}
+
+fn clippy() -> Result<Option<Counts>> {
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    Ok(None)
+}
+
+/// Number just before ` word` in `line` (`12 passed` -> 12).
+fn number_before(line: &str, word: &str) -> Option<u64> {
+    let idx = line.find(&format!(" {word}"))?;
+    let digits: String =
+        line[..idx].chars().rev().take_while(|c| c.is_ascii_digit()).collect::<Vec<_>>().into_iter().rev().collect();
+    digits.parse().ok()
+}
+
+/// Tally nextest (`N tests run: N passed, N failed, N skipped`) and libtest
+/// (`test result: ok. N passed; N failed; ...`) summary lines.
+fn tally(lines: &[String]) -> Counts {
+    let mut counts = Counts::default();
+    for line in lines {
+        let line = line.trim();
+        let is_nextest = line.contains(" tests run:") || line.contains(" test run:");
+        if is_nextest || line.starts_with("test result:") {
+            counts.passed += number_before(line, "passed").unwrap_or(0);
+            counts.failed += number_before(line, "failed").unwrap_or(0);
+        }
+    }
+    counts
+}
+
+fn run_tests(cmd: &mut Command) -> Result<(bool, Counts)> {
+    println!("$ {}", display(cmd));
+    let mut lines = Vec::new();
+    let status = run_streaming(cmd, TEST_TIMEOUT, |line| {
+        match line {
+            Line::Out(t) => println!("{t}"),
+            Line::Err(t) => eprintln!("{t}"),
+        }
+        lines.push(line.text().to_string());
+    })?;
+    let Some(status) = status else {
+        bail!("`{}` timed out after {} min", display(cmd), TEST_TIMEOUT.as_secs() / 60);
+    };
+    Ok((status.success(), tally(&lines)))
+}
+
+fn tests() -> Result<Option<Counts>> {
+    let mut total = Counts::default();
+    let mut ok = true;
+    if succeeds(cargo().args(["nextest", "--version"])) {
+        let (pass, c) = run_tests(cargo().args(["nextest", "run", "--workspace", "--no-tests=warn"]))?;
+        ok &= pass;
+        total.add(c);
+        // nextest does not run doctests.
+        let (pass, c) = run_tests(cargo().args(["test", "--workspace", "--doc"]))?;
+        ok &= pass;
+        total.add(c);
+    } else {
+        println!("cargo-nextest not installed: using cargo test");
+        let (pass, c) = run_tests(cargo().args(["test", "--workspace"]))?;
+        ok &= pass;
+        total.add(c);
+    }
+    if !ok && total.failed == 0 {
+        bail!("the test run failed (build error?) with {} tests passed", total.passed);
+    }
+    Ok(Some(total))
+}
+
+fn setup_clients() -> Result<Option<Counts>> {
+    setup::setup_clients(false)?;
+    Ok(None)
+}
+
+fn ci_targets() -> Result<Vec<spec::Target>> {
+    let all = spec::all_specs()?;
+    for t in all.iter().filter(|t| !t.ci) {
+        println!("note: {} is not part of ci (`ci = false` in {})", t.label, crate::util::rel(&t.spec));
+    }
+    Ok(all.into_iter().filter(|t| t.ci).collect())
+}
+
+fn clients_step() -> Result<Option<Counts>> {
+    let mut total = Counts::default();
+    for target in ci_targets()? {
+        total.add(clients::clients(&target, &Options::default())?);
+    }
+    println!("clients: {} passed, {} failed", total.passed, total.failed);
+    Ok(Some(total))
+}
+
+fn conformance_step() -> Result<Option<Counts>> {
+    let mut total = Counts::default();
+    for target in ci_targets()? {
+        total.add(clients::conformance(&target, &Options::default())?);
+    }
+    println!("conformance: {} passed, {} failed", total.passed, total.failed);
+    Ok(Some(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_runner_summaries() {
+        let lines: Vec<String> = [
+            "     Summary [   1.234s] 12 tests run: 11 passed (1 slow), 1 failed, 0 skipped",
+            "test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+            "test result: FAILED. 1 passed; 2 failed; 0 ignored",
+            "running 3 tests",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(tally(&lines), Counts { passed: 15, failed: 3 });
+    }
+}
