@@ -206,7 +206,7 @@ mod auth {
         assert_eq!(server.fetch_count(), 2, "kid spraying must not refetch within the interval");
 
         // Even a real rotation has to wait for the interval to pass.
-        let quick = oauth_auth(&OAuthConfig { jwks_min_refresh_secs: 1, ..oauth_config(&server) });
+        let quick = oauth_auth(&OAuthConfig { jwks_min_refresh_secs: 2, ..oauth_config(&server) });
         check(&quick, &server.token("alice", RESOURCE, &[], 60)).await.expect("warm");
         assert_eq!(reason(&quick, &server.sign_with("RS256", Some("ghost"), claims.clone())).await, "unknown_key");
         let before = server.fetch_count();
@@ -214,7 +214,7 @@ mod auth {
         let rotated = server.token("alice", RESOURCE, &[], 60);
         assert_eq!(reason(&quick, &rotated).await, "unknown_key");
         assert_eq!(server.fetch_count(), before);
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         check(&quick, &rotated).await.expect("refreshed after the interval");
         assert_eq!(server.fetch_count(), before + 1);
     }
