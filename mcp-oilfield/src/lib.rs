@@ -9,3 +9,4 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 // tool layer modules are declared below
+pub mod plot;
