@@ -26,7 +26,16 @@ fn banner(i: usize, n: usize, name: &str, what: &str) {
     println!("==> [{i}/{n}] {name}: {what}");
 }
 
-pub fn ci() -> Result<()> {
+/// Step names, in order (for `--skip`).
+pub const STEPS: [&str; 6] = ["fmt", "clippy", "tests", "setup-clients", "clients", "conformance"];
+
+/// `skip`: steps not to run (a local convenience; CI runs everything).
+pub fn ci(skip: &[String]) -> Result<()> {
+    for s in skip {
+        if !STEPS.contains(&s.as_str()) {
+            bail!("unknown step {s:?} for --skip (steps: {})", STEPS.join(", "));
+        }
+    }
     if is_ci() {
         println!("CI=true: non-interactive run");
     }
@@ -42,6 +51,11 @@ pub fn ci() -> Result<()> {
     let started = Instant::now();
     let mut outcomes: Vec<Outcome> = Vec::new();
     for (i, (name, what, step)) in steps.iter().enumerate() {
+        if skip.iter().any(|s| s == name) {
+            println!();
+            println!("==> [{}/{}] {name}: skipped (--skip)", i + 1, steps.len());
+            continue;
+        }
         banner(i + 1, steps.len(), name, what);
         let t0 = Instant::now();
         let result = step();
@@ -77,6 +91,7 @@ pub fn ci() -> Result<()> {
                     None => {}
                 }
             }
+            None if skip.iter().any(|s| s == name) => println!("  {:<7} {name} (--skip)", "skipped"),
             None => println!("  {:<7} {name}", "skipped"),
         }
     }
@@ -85,6 +100,9 @@ pub fn ci() -> Result<()> {
     println!("ci: {} passed, {} failed", total.passed, total.failed);
     if !failed.is_empty() {
         bail!("ci failed at: {}", failed.join(", "));
+    }
+    if !skip.is_empty() {
+        println!("note: steps skipped with --skip: {} (CI runs them all)", skip.join(", "));
     }
     Ok(())
 }
