@@ -12,6 +12,7 @@ pub mod net;
 pub mod run;
 pub mod server;
 pub mod telemetry;
+pub mod testing;
 pub mod tools;
 pub mod transport;
 

@@ -8,5 +8,11 @@
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod export;
+pub mod import;
 // tool layer modules are declared below
+pub mod app;
+pub mod config;
 pub mod plot;
+pub mod rbac;
+pub mod tools;

@@ -4,15 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use mcp_core::config::{self, Config, EnvKind, EnvVar, Section, Sources};
-use mcp_core::run::prepare;
-use mcp_core::server::Core;
-use mcp_core::telemetry::Metrics;
-use mcp_core::transport::{HttpState, serve_http};
+use mcp_core::config::{self, Config, EnvKind, EnvVar, Section};
 use mcp_core::{App, Caller, Denial, Hints, NoCommand, NoFlags, Secret, ToolDef, ToolError, ToolOutput};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -181,11 +176,6 @@ impl App for DemoApp {
     }
 }
 
-pub fn env_from(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-    let pairs: Vec<(String, String)> = pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect();
-    move |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-}
-
 /// Load config from YAML text + env pairs (+ flag layers).
 pub fn load(
     yaml: &str,
@@ -193,41 +183,16 @@ pub fn load(
     flags: Vec<config::Layer>,
 ) -> Result<config::Loaded<DemoSection>, config::ConfigError> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    let lookup = env_from(env);
-    config::load::<DemoSection>(Sources { defaults: Default::default(), file: Some(&path), flags, env: &lookup })
+    mcp_core::testing::load::<DemoApp>(dir.path(), yaml, env, flags)
 }
 
-/// A demo server on 127.0.0.1:0, stopped on drop.
-pub struct TestServer {
-    pub base: String,
-    pub core: Arc<Core<DemoApp>>,
-    shutdown: CancellationToken,
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
+pub type TestServer = mcp_core::testing::TestServer<DemoApp>;
 
 pub async fn start(yaml: &str) -> TestServer {
     start_with(yaml, &[]).await
 }
 
 pub async fn start_with(yaml: &str, env: &[(&str, &str)]) -> TestServer {
-    let yaml = format!("transport: http\nport: 0\n{yaml}");
-    let loaded = load(&yaml, env, vec![]).expect("valid test config");
-    let config = loaded.config.clone();
-    let prepared = prepare::<DemoApp>(&config).expect("prepared");
-    let app = Arc::new(DemoApp::build(config.clone(), NoFlags {}).await.unwrap());
-    let shutdown = CancellationToken::new();
-    let metrics = Arc::new(Metrics::new(DemoApp::NAME, DemoApp::VERSION));
-    let core = Arc::new(Core::new(app, config, prepared.surface, metrics, Caller::default(), shutdown.clone()));
-    let state = HttpState::new(core.clone(), prepared.auth, prepared.identity);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve_http(state, listener, Duration::from_secs(5)));
-    TestServer { base, core, shutdown }
+    let dir = tempfile::tempdir().unwrap();
+    TestServer::start(dir.path(), yaml, env, NoFlags {}).await
 }

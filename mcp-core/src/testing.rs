@@ -1,0 +1,67 @@
+//! In-process harness for servers' tests: run an [`App`] over real loopback HTTP from YAML config.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::config::{self, ConfigError, Layer, Loaded, Sources};
+use crate::identity::Caller;
+use crate::run::prepare;
+use crate::server::Core;
+use crate::telemetry::Metrics;
+use crate::transport::{HttpState, serve_http};
+
+/// Load config for `A` from YAML text, environment pairs and flag layers (file written to `dir`).
+pub fn load<A: App>(
+    dir: &Path,
+    yaml: &str,
+    env: &[(&str, &str)],
+    flags: Vec<Layer>,
+) -> Result<Loaded<A::Section>, ConfigError> {
+    let path = dir.join("config.yaml");
+    std::fs::write(&path, yaml).map_err(|e| ConfigError::new("", e.to_string()))?;
+    let pairs: Vec<(String, String)> = env.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect();
+    let lookup = move |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let defaults = config::CoreConfig { port: A::DEFAULT_PORT, ..config::CoreConfig::default() };
+    config::load::<A::Section>(Sources { defaults, file: Some(&path), flags, env: &lookup })
+}
+
+/// A server running on 127.0.0.1:0 inside the test process; stopped on drop.
+pub struct TestServer<A: App> {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The core (metrics, app state).
+    pub core: Arc<Core<A>>,
+    shutdown: CancellationToken,
+}
+
+impl<A: App> Drop for TestServer<A> {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl<A: App> TestServer<A> {
+    /// Start `A` over HTTP with `yaml` (transport and port are forced to http and 0).
+    ///
+    /// # Panics
+    /// When the config is invalid or the app cannot be built (a test setup error).
+    pub async fn start(dir: &Path, yaml: &str, env: &[(&str, &str)], flags: A::Flags) -> Self {
+        let yaml = format!("transport: http\nport: 0\n{yaml}");
+        let loaded = load::<A>(dir, &yaml, env, A::flag_layers(&flags)).unwrap_or_else(|e| panic!("test config: {e}"));
+        let config = loaded.config.clone();
+        let prepared = prepare::<A>(&config).unwrap_or_else(|e| panic!("test config: {e}"));
+        let app = Arc::new(A::build(config.clone(), flags).await.unwrap_or_else(|e| panic!("building the app: {e:#}")));
+        let shutdown = CancellationToken::new();
+        let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
+        let core = Arc::new(Core::new(app, config, prepared.surface, metrics, Caller::default(), shutdown.clone()));
+        let state = HttpState::new(core.clone(), prepared.auth, prepared.identity);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
+        let base = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+        tokio::spawn(serve_http(state, listener, Duration::from_secs(5)));
+        Self { base, core, shutdown }
+    }
+}

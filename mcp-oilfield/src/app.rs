@@ -1,0 +1,218 @@
+//! The oilfield server as an [`mcp_core::App`]: config section, flags, subcommands, readiness,
+//! permission policy and audit persistence.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
+use mcp_core::config::{Config, Layer};
+use mcp_core::{App, AuditRecord, Caller, Denial, Readiness, ToolDef};
+
+use crate::config::{OilfieldConfig, absolute};
+use crate::db::{AuditEntry, Store};
+use crate::rbac::{Grant, Level, Policy};
+
+/// The running oilfield server.
+pub struct Oilfield {
+    /// The SQLite store.
+    pub store: Store,
+    /// Role → permissions and scope.
+    pub policy: Policy,
+    /// Where exports are written.
+    pub export_dir: PathBuf,
+}
+
+/// Flags of `mcp-oilfield` (besides the common ones).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OilfieldFlags {
+    /// SQLite database file (created if absent; default ./oilfield.db).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub database: Option<PathBuf>,
+    /// Fill an empty database with a realistic, deterministic demo data set.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Directory for export files.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub export_dir: Option<PathBuf>,
+}
+
+/// Subcommands of `mcp-oilfield`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum OilfieldCommand {
+    /// Generate a large synthetic data set (benchmarks): N wells with D daily reports each.
+    Seed {
+        /// Number of wells.
+        #[arg(long, default_value_t = 1000)]
+        wells: usize,
+        /// Daily reports per well.
+        #[arg(long, default_value_t = 1000)]
+        days: usize,
+    },
+    /// Import daily reports from a CSV file (all-or-nothing; prints inserted and rejected lines).
+    Import {
+        /// CSV file with a header row.
+        file: PathBuf,
+        /// Validate only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+impl Oilfield {
+    /// Open the store (and fill demo data when asked) for `config`.
+    pub async fn open(config: &OilfieldConfig) -> anyhow::Result<Self> {
+        let path = config.database_path()?;
+        let store = Store::open(&path, config.read_pool_size)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", absolute(&path).display()))?;
+        if config.demo {
+            let today = Utc::now().date_naive();
+            if crate::demo::fill_demo(&store, today).await? {
+                tracing::info!(database = %absolute(&path).display(), "filled the empty database with the demo data set");
+            }
+        }
+        Ok(Self {
+            store,
+            policy: Policy::new(&config.roles, &config.fallback_role),
+            export_dir: config.export_dir.clone(),
+        })
+    }
+
+    /// The caller's grant for a tool needing `level` (the core already checked it; this yields the scope).
+    pub fn grant(&self, caller: &Caller, tool: &str, level: Level) -> Result<Grant, mcp_core::ToolError> {
+        self.policy.check(caller, tool, level).map_err(|d| mcp_core::ToolError::PermissionDenied(d.message))
+    }
+}
+
+impl App for Oilfield {
+    type Section = OilfieldConfig;
+    type Flags = OilfieldFlags;
+    type Command = OilfieldCommand;
+
+    const NAME: &'static str = "mcp-oilfield";
+    const TITLE: &'static str = "Oilfield drilling data (daily drilling reports, statistics, comparisons)";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const DEFAULT_PORT: u16 = 8080;
+    const INSTRUCTIONS: &'static str = "Drilling data of oil wells: wells (ids like ZT-102, W001, any case, dash optional) and one \
+daily drilling report per well per day (depth in m, ROP in m/h, mud density in g/cm³, NPT in hours). Start with list_wells or \
+get_well; use query_drilling_data for report rows (latest first), get_well_statistics / compare_wells / weekly_report for \
+summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and forms like 'last 7 days', 'last week', \
+'this month'. Tools you cannot use are not listed; write, delete and admin tools depend on the user's role.";
+    const EXAMPLES: &'static str = "Examples:
+  mcp-oilfield --demo --transport http            # demo data over HTTP on 127.0.0.1:8080 (/mcp, /sse)
+  mcp-oilfield --transport stdio --database /data/oil.db
+  MCP_USER_ROLE=ADMIN mcp-oilfield                # stdio as an admin (Claude Desktop, Cursor)
+  mcp-oilfield seed --wells 1000 --days 1000 --database bench.db
+  mcp-oilfield import reports.csv --dry-run
+  mcp-oilfield print-config --config oilfield.yaml";
+
+    fn flag_layers(flags: &OilfieldFlags) -> Vec<Layer> {
+        let mut layers = Vec::new();
+        if let Some(db) = &flags.database {
+            layers.push(mcp_core::cli::text_layer("database", "oilfield.database", &db.to_string_lossy()));
+        }
+        if flags.demo {
+            layers.push(mcp_core::cli::switch_layer("demo", "oilfield.demo"));
+        }
+        if let Some(dir) = &flags.export_dir {
+            layers.push(mcp_core::cli::text_layer("export-dir", "oilfield.export_dir", &dir.to_string_lossy()));
+        }
+        layers
+    }
+
+    fn tools() -> Vec<ToolDef<Self>> {
+        crate::tools::all()
+    }
+
+    async fn build(config: Arc<Config<OilfieldConfig>>, _flags: OilfieldFlags) -> anyhow::Result<Self> {
+        Self::open(&config.server).await
+    }
+
+    async fn ready(&self) -> Readiness {
+        match self.store.count_reports().await {
+            Ok(total) => Readiness::ready(serde_json::json!({"database": "connected", "total_records": total})),
+            Err(e) => {
+                tracing::error!(error = %e, "readiness: database check failed");
+                Readiness::not_ready(serde_json::json!({"database": "unavailable"}))
+            }
+        }
+    }
+
+    fn check_access(&self, caller: &Caller, tool: &ToolDef<Self>) -> Result<(), Denial> {
+        let level = Level::from_tag(tool.tag_label()).unwrap_or(Level::Admin);
+        self.policy.check(caller, tool.name(), level).map(|_| ())
+    }
+
+    fn audit(&self, record: &AuditRecord) {
+        let c = &record.caller;
+        let entry = AuditEntry {
+            id: None,
+            ts: Utc::now(),
+            caller_id: c.user_id.clone().or_else(|| c.principal.as_ref().map(|p| p.subject.clone())),
+            caller_email: c.email.clone(),
+            caller_role: c.role.clone(),
+            tool: record.tool.clone(),
+            arguments: record.arguments.clone(),
+            outcome: record.outcome.to_owned(),
+            rows_affected: record.affected.and_then(|n| i64::try_from(n).ok()),
+            duration_ms: i64::try_from(record.duration_ms).unwrap_or(i64::MAX),
+            message: record.message.clone(),
+        };
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.record_audit(entry).await {
+                tracing::error!(error = %e, "could not persist an audit record");
+            }
+        });
+    }
+
+    async fn run_command(
+        command: OilfieldCommand,
+        config: Arc<Config<OilfieldConfig>>,
+        _flags: OilfieldFlags,
+    ) -> anyhow::Result<()> {
+        let path = config.server.database_path()?;
+        let store = Store::open(&path, config.server.read_pool_size).await?;
+        match command {
+            OilfieldCommand::Seed { wells, days } => {
+                anyhow::ensure!(wells > 0 && days > 0, "--wells and --days must be at least 1");
+                let started = std::time::Instant::now();
+                let summary = crate::demo::seed(&store, wells, days, Utc::now().date_naive()).await?;
+                eprintln!(
+                    "seeded {} ({:.1}s): {summary:?}",
+                    absolute(&path).display(),
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            }
+            OilfieldCommand::Import { file, dry_run } => {
+                let reader =
+                    std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+                let report = store.import_csv(&crate::db::Scope::all(), reader, dry_run).await?;
+                let mut out = String::new();
+                out.push_str(&crate::tools::render::import_report(&report, dry_run));
+                eprintln!("{out}");
+                anyhow::ensure!(
+                    report.rejected.is_empty(),
+                    "{} line(s) rejected; nothing was imported",
+                    report.rejected.len()
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn banner(config: &Config<OilfieldConfig>, url: &str) -> Option<String> {
+        let auth = if config.core.auth == mcp_core::auth::AuthMode::None {
+            String::new()
+        } else {
+            ",\n      \"headers\": { \"Authorization\": \"Bearer <your key>\", \"X-User-Role\": \"ADMIN\" }".to_owned()
+        };
+        Some(format!(
+            "Streamable HTTP: {url}/mcp   legacy SSE: {url}/sse   health: {url}/health   metrics: {url}/metrics
+Client entry (Claude Code .mcp.json / Cursor / VS Code):
+  {{ \"mcpServers\": {{ \"oilfield\": {{ \"type\": \"http\", \"url\": \"{url}/mcp\"{auth} }} }} }}
+Try it: curl -s {url}/mcp/tools | head -c 300"
+        ))
+    }
+}

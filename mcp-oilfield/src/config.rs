@@ -1,0 +1,178 @@
+//! The `oilfield` config section: database location, demo data, export directory, roles.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use mcp_core::config::{ConfigError, EnvKind, EnvVar, Section};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::rbac::{Level, RoleConfig, default_roles};
+
+/// Settings of the oilfield server (`oilfield:` in the config file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct OilfieldConfig {
+    /// SQLite database file (`--database`, `OILFIELD_DATABASE`); created if absent.
+    /// Default `./oilfield.db`, or the path of `database_url`.
+    pub database: Option<PathBuf>,
+    /// The seed's `DATABASE_URL`: `sqlite:////abs/path.db` or `sqlite:///relative.db`.
+    pub database_url: Option<String>,
+    /// Fill an empty database with the deterministic demo data set at startup (`--demo`).
+    pub demo: bool,
+    /// Read-only SQLite connections in the pool (bounded; no connection per call).
+    pub read_pool_size: usize,
+    /// Directory where `export_all_data` writes its files (created if absent).
+    pub export_dir: PathBuf,
+    /// Roles and what they may do. Role names match case-insensitively.
+    pub roles: BTreeMap<String, RoleConfig>,
+    /// Role used when the caller's role is missing, unknown or an unreplaced placeholder:
+    /// a configured role name, or `deny` to refuse everything.
+    pub fallback_role: String,
+}
+
+impl Default for OilfieldConfig {
+    fn default() -> Self {
+        Self {
+            database: None,
+            database_url: None,
+            demo: false,
+            read_pool_size: 4,
+            export_dir: PathBuf::from("./exports"),
+            roles: default_roles(),
+            fallback_role: "GUEST".into(),
+        }
+    }
+}
+
+impl OilfieldConfig {
+    /// The database file to open: `database`, else the path of `database_url`, else `./oilfield.db`.
+    pub fn database_path(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(path) = &self.database {
+            return Ok(path.clone());
+        }
+        match &self.database_url {
+            Some(url) => parse_database_url(url),
+            None => Ok(PathBuf::from("./oilfield.db")),
+        }
+    }
+}
+
+/// `sqlite:////abs/path` → `/abs/path`; `sqlite:///rel/path` → `rel/path`; `sqlite://path` → `path`.
+pub fn parse_database_url(url: &str) -> Result<PathBuf, ConfigError> {
+    let rest = url.strip_prefix("sqlite://").ok_or_else(|| {
+        ConfigError::new("database_url", format!("`{url}` is not a sqlite:// URL (only SQLite is supported)"))
+    })?;
+    let path = match rest.strip_prefix('/') {
+        Some(after) if after.starts_with('/') => after.to_owned(), // sqlite:////abs → /abs
+        Some(after) => after.to_owned(),                           // sqlite:///rel → rel
+        None => rest.to_owned(),
+    };
+    let path = path.split('?').next().unwrap_or_default().to_owned();
+    if path.is_empty() || path == ":memory:" {
+        return Err(ConfigError::new("database_url", format!("`{url}` names no database file")));
+    }
+    Ok(PathBuf::from(path))
+}
+
+impl Section for OilfieldConfig {
+    const KEY: &'static str = "oilfield";
+
+    fn env_vars() -> &'static [EnvVar] {
+        const VARS: &[EnvVar] = &[
+            EnvVar::new("OILFIELD_DATABASE", "database", EnvKind::Text),
+            EnvVar::new("DATABASE_URL", "database_url", EnvKind::Text),
+            EnvVar::new("OILFIELD_DEMO", "demo", EnvKind::Scalar),
+            EnvVar::new("OILFIELD_EXPORT_DIR", "export_dir", EnvKind::Text),
+            EnvVar::new("OILFIELD_FALLBACK_ROLE", "fallback_role", EnvKind::Text),
+        ];
+        VARS
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.database_path()?;
+        if self.read_pool_size == 0 || self.read_pool_size > 64 {
+            return Err(ConfigError::new("read_pool_size", "must be between 1 and 64"));
+        }
+        if self.roles.is_empty() {
+            return Err(ConfigError::new("roles", "at least one role is required"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, role) in &self.roles {
+            if name.trim().is_empty() || name.contains("{{") {
+                return Err(ConfigError::new("roles", format!("`{name}` is not a usable role name")));
+            }
+            if !seen.insert(name.to_ascii_uppercase()) {
+                return Err(ConfigError::new(
+                    format!("roles.{name}"),
+                    "defined twice (role names are case-insensitive)",
+                ));
+            }
+            if role.permissions.is_empty() {
+                return Err(ConfigError::new(
+                    format!("roles.{name}.permissions"),
+                    "list at least one of: read, write, delete, admin",
+                ));
+            }
+            if role.permissions.iter().any(|l| *l != Level::Read) && !role.permissions.contains(&Level::Read) {
+                return Err(ConfigError::new(
+                    format!("roles.{name}.permissions"),
+                    "a role that may write, delete or administer must also have read",
+                ));
+            }
+        }
+        let fallback = self.fallback_role.trim();
+        if !fallback.eq_ignore_ascii_case("deny") && !self.roles.keys().any(|r| r.eq_ignore_ascii_case(fallback)) {
+            return Err(ConfigError::new(
+                "fallback_role",
+                format!(
+                    "`{fallback}` is neither `deny` nor a configured role ({})",
+                    self.roles.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        if self.export_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new("export_dir", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// Resolve `path` against the current directory for messages and resource links.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_forms() {
+        assert_eq!(parse_database_url("sqlite:////var/lib/oil.db").unwrap(), PathBuf::from("/var/lib/oil.db"));
+        assert_eq!(parse_database_url("sqlite:///data/oil.db").unwrap(), PathBuf::from("data/oil.db"));
+        assert_eq!(parse_database_url("sqlite://oil.db?mode=rwc").unwrap(), PathBuf::from("oil.db"));
+        assert!(parse_database_url("postgres://x").is_err());
+        assert!(parse_database_url("sqlite:///").is_err());
+    }
+
+    #[test]
+    fn explicit_database_beats_url_and_default() {
+        let mut c = OilfieldConfig::default();
+        assert_eq!(c.database_path().unwrap(), PathBuf::from("./oilfield.db"));
+        c.database_url = Some("sqlite:////tmp/a.db".into());
+        assert_eq!(c.database_path().unwrap(), PathBuf::from("/tmp/a.db"));
+        c.database = Some("/tmp/b.db".into());
+        assert_eq!(c.database_path().unwrap(), PathBuf::from("/tmp/b.db"));
+    }
+
+    #[test]
+    fn validation_rejects_unknown_fallback_and_write_without_read() {
+        let mut c = OilfieldConfig { fallback_role: "NOBODY".into(), ..OilfieldConfig::default() };
+        assert_eq!(c.validate().unwrap_err().key, "fallback_role");
+        c.fallback_role = "deny".into();
+        assert!(c.validate().is_ok());
+        c.roles.insert("ODD".into(), RoleConfig { permissions: vec![Level::Write], blocks: None, fields: None });
+        assert_eq!(c.validate().unwrap_err().key, "roles.ODD.permissions");
+    }
+}

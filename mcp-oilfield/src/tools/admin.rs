@@ -1,0 +1,79 @@
+//! Admin tools (permission level `admin`): export, import, audit log.
+
+use std::sync::Arc;
+
+use mcp_core::{Hints, ToolDef, ToolOutput};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{args, db_err, render};
+use crate::app::Oilfield;
+use crate::db::AuditQuery;
+use crate::rbac::Level;
+
+/// Arguments of `query_audit_log`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditArgs {
+    /// Caller id or e-mail (exact, case-insensitive).
+    #[serde(default)]
+    pub caller: Option<String>,
+    /// Tool name (exact).
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// Outcome: ok, denied, invalid_arguments, not_found, conflict, timeout, internal_error.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// Date range in words or ISO (`today`, `last 7 days`).
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Rows per page (1-500, default 20), newest first.
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 500))]
+    pub limit: u32,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: u64,
+}
+
+fn default_limit() -> u32 {
+    20
+}
+
+pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
+    let mut tools = crate::tools::admin_exchange::tools();
+    tools.push(
+        ToolDef::new(
+            "query_audit_log",
+            "Query the audit log",
+            "Who called which tool when, with what outcome (arguments are stored with secrets removed). Filter by caller, tool, outcome and period; newest first.",
+            Hints::read_only(),
+            |s: Arc<Oilfield>, ctx, a: AuditArgs| async move {
+                s.grant(&ctx.caller, "query_audit_log", Level::Admin)?;
+                let (from, to) = args::period(a.period.as_deref(), None, None, s.store.today())?;
+                let q = AuditQuery { caller: a.caller, tool: a.tool, outcome: a.outcome, from, to, limit: a.limit, offset: a.offset };
+                let page = s.store.query_audit(q).await.map_err(db_err)?;
+                let rows = page.items.iter().map(|e| {
+                    vec![
+                        e.ts.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        e.caller_id.clone().or_else(|| e.caller_email.clone()).unwrap_or_else(|| "-".into()),
+                        e.caller_role.clone().unwrap_or_else(|| "-".into()),
+                        e.tool.clone(),
+                        e.outcome.clone(),
+                        e.rows_affected.map_or("-".into(), |n| n.to_string()),
+                        format!("{} ms", e.duration_ms),
+                    ]
+                });
+                let text = format!(
+                    "{}{} of {} entries",
+                    render::table(&["time (UTC)", "caller", "role", "tool", "outcome", "rows", "duration"], rows),
+                    page.items.len(),
+                    page.total
+                );
+                ToolOutput::with_structured(text, &page)
+            },
+        )
+        .tag("admin"),
+    );
+    tools
+}

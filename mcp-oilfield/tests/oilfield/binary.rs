@@ -1,0 +1,146 @@
+//! The real binary: exit codes, print-config, tools, stdio purity, SIGTERM.
+
+use std::process::Command;
+use std::time::Duration;
+
+use test_support::process::{ServerProcess, run_to_end};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mcp-oilfield"));
+    c.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    c
+}
+
+#[test]
+fn bad_config_exits_64_before_binding() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    std::fs::write(&cfg, "transport: http\nprot: 1\n").unwrap();
+    let (code, _, err) = run_to_end(
+        {
+            let mut c = bin();
+            c.args(["--config", cfg.to_str().unwrap()]);
+            c
+        },
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(code, Some(64), "{err}");
+    assert!(err.contains("`prot`") && err.contains("c.yaml"), "{err}");
+
+    let (code, _, err) = run_to_end(
+        {
+            let mut c = bin();
+            c.args(["--transport", "http", "--host", "0.0.0.0"]);
+            c
+        },
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(code, Some(64), "{err}");
+    assert!(err.contains("--allow-unauthenticated"), "{err}");
+
+    let (code, _, err) = run_to_end(
+        {
+            let mut c = bin();
+            c.args(["--transport", "pigeon"]);
+            c
+        },
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(code, Some(64), "{err}");
+    let (code, _, err) = run_to_end(
+        {
+            let mut c = bin();
+            c.args(["--disable-tools", "nope", "check-config"]);
+            c
+        },
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(code, Some(64), "{err}");
+    assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn print_config_shows_origins_and_no_secrets() {
+    let mut c = bin();
+    c.args(["print-config", "--port", "9999"])
+        .env("MCP_AUTH_TOKENS", "lc:very-secret-token")
+        .env("DATABASE_URL", "sqlite:////tmp/x.db");
+    let (code, out, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("port: 9999  # flag --port"), "{out}");
+    assert!(out.contains("database_url: sqlite:////tmp/x.db  # env DATABASE_URL"), "{out}");
+    assert!(!out.contains("very-secret-token") && !err.contains("very-secret-token"));
+}
+
+#[test]
+fn tools_subcommand_prints_the_list_without_serving() {
+    let (code, out, err) = run_to_end(
+        {
+            let mut c = bin();
+            c.args(["tools", "--read-only"]);
+            c
+        },
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tools = v["tools"].as_array().unwrap();
+    assert!(tools.iter().any(|t| t["name"] == "list_wells"));
+    assert!(tools.iter().all(|t| t["annotations"]["readOnlyHint"] == true));
+}
+
+#[test]
+fn stdio_writes_only_protocol_to_stdout() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = bin();
+    c.args(["--demo", "--database"]).arg(dir.path().join("s.db")).args(["--log-level", "debug"]);
+    c.env("MCP_USER_ROLE", "ADMIN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let lines = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_well","arguments":{"well_id":"zt101"}}}"#,
+    ];
+    for l in lines {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("non-protocol output on stdout: {line:?} ({e})"));
+        assert_eq!(v["jsonrpc"], "2.0");
+        seen.push(v);
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let tools = seen[1]["result"]["tools"].as_array().unwrap();
+    assert!(tools.iter().any(|t| t["name"] == "export_all_data"), "MCP_USER_ROLE=ADMIN sees admin tools");
+    assert_eq!(seen[2]["result"]["structuredContent"]["well"]["id"], "ZT-101");
+}
+
+#[test]
+fn http_server_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = bin();
+    c.args(["--demo", "--transport", "http", "--port", "0", "--database"]).arg(dir.path().join("h.db"));
+    let mut p = ServerProcess::start(c).unwrap();
+    assert!(p.base_url.starts_with("http://127.0.0.1:"));
+    let code = p.terminate(Duration::from_secs(15)).unwrap();
+    assert_eq!(code, Some(0), "{:?}", p.logs());
+}

@@ -1,0 +1,94 @@
+//! Admin tools: export (file + resource link), import (all-or-nothing), audit log.
+
+use serde_json::json;
+
+use crate::common::{fails, fixture, fixture_with, ok};
+
+#[tokio::test]
+async fn audit_log_records_calls_with_callers_and_outcomes() {
+    let f = fixture("").await;
+    let mut user = f.client(Some("USER")).await;
+    ok(&mut user, "get_well", json!({"well_id": "ZT-101"})).await;
+    fails(&mut user, "get_well", json!({"well_id": "ZT-999"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    let (text, log) = ok(&mut admin, "query_audit_log", json!({"tool": "get_well"})).await;
+    let items = log["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|e| e["outcome"] == "ok" && e["caller_id"] == "user-user" && e["caller_role"] == "USER"),
+        "{log}"
+    );
+    assert!(items.iter().any(|e| e["outcome"] == "not_found" && e["arguments"]["well_id"] == "ZT-999"), "{log}");
+    assert!(text.contains("get_well"));
+}
+
+#[tokio::test]
+async fn export_writes_a_file_and_links_it_then_import_round_trips() {
+    let f = fixture("").await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    let r = admin.call_tool("export_all_data", json!({"format": "csv", "well_ids": ["ZT-101"]})).await.unwrap();
+    assert_ne!(r["isError"], true, "{r}");
+    let link = r["content"].as_array().unwrap().iter().find(|b| b["type"] == "resource_link").expect("resource link");
+    assert_eq!(link["mimeType"], "text/csv");
+    let path = r["structuredContent"]["path"].as_str().unwrap().to_owned();
+    assert!(path.starts_with(f.dir.path().join("exports").to_str().unwrap()), "{path}");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let reports = r["structuredContent"]["reports"].as_u64().unwrap();
+    assert_eq!(csv.lines().count() as u64, reports + 1, "header + one line per report");
+    assert_eq!(link["size"].as_u64().unwrap(), csv.len() as u64);
+    assert!(
+        !std::fs::read_dir(f.dir.path().join("exports")).unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .to_string_lossy()
+            .ends_with(".partial"))
+    );
+
+    // import the export into a fresh server: same number of reports (wells are created from the well columns)
+    let g = fixture_with(false, "").await;
+    let mut admin2 = g.client(Some("ADMIN")).await;
+    let (_, dry) = ok(&mut admin2, "import_data", json!({"data": csv, "dry_run": true})).await;
+    assert_eq!(dry["inserted"].as_u64().unwrap(), reports);
+    fails(&mut admin2, "get_well", json!({"well_id": "ZT-101"})).await;
+    let (_, done) = ok(&mut admin2, "import_data", json!({"data": csv})).await;
+    assert_eq!(done["inserted"].as_u64().unwrap(), reports);
+    let (_, original) =
+        ok(&mut admin, "query_drilling_data", json!({"well_id": "ZT-101", "limit": 500, "order": "asc"})).await;
+    let (_, copy) =
+        ok(&mut admin2, "query_drilling_data", json!({"well_id": "ZT-101", "limit": 500, "order": "asc"})).await;
+    let strip = |v: &serde_json::Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["report_date"].clone(),
+                    r["md_m"].clone(),
+                    r["footage_m"].clone(),
+                    r["npt_reason"].clone(),
+                    r["main_work"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&original), strip(&copy), "export → import reproduces the reports");
+}
+
+#[tokio::test]
+async fn import_is_all_or_nothing_with_line_numbers() {
+    let f = fixture("").await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    ok(&mut admin, "create_well", json!({"id": "ZT-160", "name": "Import test", "field": "Zhongtai", "block": "Block-A", "spud_date": "2026-01-01"})).await;
+    let csv = "well_id,report_date,md_m,footage_m,drilling_hours\nZT-160,2026-01-02,100,100,10\nZT-160,2026-01-03,90,0,0\nZT-160,2026-01-04,abc,0,0\n";
+    let msg = fails(&mut admin, "import_data", json!({"data": csv})).await;
+    assert!(msg.contains("line 3") && msg.contains("line 4") && msg.contains("nothing was imported"), "{msg}");
+    let (_, q) = ok(&mut admin, "query_drilling_data", json!({"well_id": "ZT-160"})).await;
+    assert_eq!(q["total"], 0, "no partial write");
+    let good =
+        "well_id,report_date,md_m,footage_m,drilling_hours\nZT-160,2026-01-02,100,100,10\nzt160,2026-01-03,180,80,12\n";
+    let (text, rep) = ok(&mut admin, "import_data", json!({"data": good})).await;
+    assert_eq!(rep["inserted"], 2, "{text}");
+    let (_, q) = ok(&mut admin, "query_drilling_data", json!({"well_id": "ZT-160"})).await;
+    assert_eq!(q["total"], 2);
+}
