@@ -39,8 +39,23 @@ pub struct Core<A: App> {
     fallback_caller: Arc<Caller>,
     call_timeout: Duration,
     check_scopes: bool,
-    /// Cancelled on shutdown.
+    /// Cancelled when a shutdown signal arrives (stop accepting, then drain).
     pub shutdown: CancellationToken,
+    /// Cancelled once in-flight calls have finished (or the grace period ran out): closes streams.
+    pub streams: CancellationToken,
+    inflight: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// Decrements the in-flight counter when a call ends, however it ends.
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize, &'a tokio::sync::Notify);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            self.1.notify_waiters();
+        }
+    }
 }
 
 /// A tools/call that could not even start.
@@ -90,6 +105,25 @@ impl<A: App> Core<A> {
             call_timeout,
             check_scopes,
             shutdown,
+            streams: CancellationToken::new(),
+            inflight: std::sync::atomic::AtomicUsize::new(0),
+            idle: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Number of tool calls running now.
+    pub fn calls_in_flight(&self) -> usize {
+        self.inflight.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Wait until no tool call is running.
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.calls_in_flight() == 0 {
+                return;
+            }
+            notified.await;
         }
     }
 
@@ -130,6 +164,8 @@ impl<A: App> Core<A> {
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
+        self.inflight.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        let _inflight = InFlight(&self.inflight, &self.idle);
         let args = arguments.unwrap_or_default();
         let mut denied = false;
         let mut missing_scopes = None;
@@ -149,7 +185,6 @@ impl<A: App> Core<A> {
             let ctx = ToolContext { caller: caller.clone(), progress, cancel: cancel.clone() };
             let task = tokio::spawn(def.invoke(self.app.clone(), ctx, args.clone()).in_current_span());
             let abort = task.abort_handle();
-            let shutdown = self.shutdown.clone();
             tokio::select! {
                 joined = tokio::time::timeout(self.call_timeout, task) => match joined {
                     Ok(Ok(result)) => result,
@@ -167,7 +202,6 @@ impl<A: App> Core<A> {
                     }
                 },
                 () = cancel.cancelled() => { abort.abort(); Err(ToolError::internal(format!("Tool {name} was cancelled by the client"))) }
-                () = shutdown.cancelled() => { abort.abort(); Err(ToolError::Upstream("The server is shutting down; retry shortly".into())) }
             }
         }
         .instrument(span.clone())

@@ -45,6 +45,11 @@ impl<A: App> Drop for TestServer<A> {
 }
 
 impl<A: App> TestServer<A> {
+    /// Begin a graceful shutdown, as SIGTERM would.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
     /// Start `A` over HTTP with `yaml` (transport and port are forced to http and 0).
     ///
     /// # Panics

@@ -14,6 +14,7 @@ use http::StatusCode;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde::Deserialize;
+use tracing::Instrument;
 
 use super::caller::IdentityResolver;
 use super::guard::HostGuard;
@@ -68,7 +69,7 @@ pub fn app<A: App>(state: Arc<HttpState<A>>) -> Router {
         .with_legacy_session_mode(!c.stateless)
         .with_json_response(c.stateless)
         .with_max_request_body_bytes(c.body_limit_bytes)
-        .with_cancellation_token(state.core.shutdown.child_token());
+        .with_cancellation_token(state.core.streams.child_token());
     let handler = Handler(state.core.clone());
     let mcp = StreamableHttpService::new(move || Ok(handler.clone()), state.sessions.clone(), mcp_config);
 
@@ -116,6 +117,7 @@ async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|len| len > state.body_limit);
+    let span = tracing::info_span!("http_request", method = %request.method(), path, status = tracing::field::Empty);
     let response = if too_big {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -123,8 +125,9 @@ async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request
         )
             .into_response()
     } else {
-        next.run(request).await
+        next.run(request).instrument(span.clone()).await
     };
+    span.record("status", response.status().as_u16());
     // rmcp answers an unparsable JSON body with 415; to the client that is a JSON-RPC parse error (400).
     let response = if json_post && path == "/mcp" && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
         let body = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error: the body is not a valid JSON-RPC message"}});

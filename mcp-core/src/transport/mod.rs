@@ -23,12 +23,19 @@ use crate::server::{Core, Handler};
 /// Serve MCP over stdin/stdout until the client closes stdin or a signal arrives.
 pub async fn serve_stdio<A: App>(core: Arc<Core<A>>) -> anyhow::Result<()> {
     let shutdown = core.shutdown.clone();
-    let running = Handler(core).serve(rmcp::transport::stdio()).await?;
+    let core_grace = core.config.core.shutdown_timeout_secs;
+    let running = Handler(core.clone()).serve(rmcp::transport::stdio()).await?;
     let cancel = running.cancellation_token();
     tokio::select! {
-        r = running.waiting() => { r?; }
-        () = shutdown.cancelled() => { cancel.cancel(); }
+        r = running.waiting() => { r?; return Ok(()); }
+        () = shutdown.cancelled() => {}
     }
+    // Let in-flight calls answer before closing the session (bounded).
+    let grace = Duration::from_secs(core_grace);
+    if tokio::time::timeout(grace, core.wait_idle()).await.is_err() {
+        tracing::warn!("tool calls still running after the grace period; closing anyway");
+    }
+    cancel.cancel();
     Ok(())
 }
 

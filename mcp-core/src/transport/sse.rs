@@ -99,7 +99,7 @@ pub(crate) async fn open<A: App>(State(state): State<Arc<HttpState<A>>>) -> Resp
         Ok::<_, Infallible>(Event::default().event("message").data(data))
     });
     let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
-        Box::pin(endpoint.chain(messages).take_until(state.core.shutdown.clone().cancelled_owned()));
+        Box::pin(endpoint.chain(messages).take_until(state.core.streams.clone().cancelled_owned()));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
 }
 

@@ -10,7 +10,7 @@ fn precedence_is_defaults_then_file_then_env_then_flags() {
     let yaml = "port: 9001\nhost: 127.0.0.2\nlog_level: debug\ndemo:\n  greeting: from-file\n";
     // default only
     let l = load("", &[], vec![]).unwrap();
-    assert_eq!(l.config.core.port, 8000);
+    assert_eq!(l.config.core.port, 8123, "the server's own default port");
     // file beats default
     let l = load(yaml, &[], vec![]).unwrap();
     assert_eq!(l.config.core.port, 9001);

@@ -198,3 +198,20 @@ async fn tool_failures_are_is_error_results_never_crashes() {
     assert!(m.contains(r#"mcp_tool_calls_total{server="mcp-demo",tool="slow",outcome="timeout"} 1"#), "{m}");
     assert!(m.contains(r#"mcp_tool_calls_total{server="mcp-demo",tool="boom",outcome="internal_error"} 1"#), "{m}");
 }
+
+#[tokio::test]
+async fn graceful_shutdown_lets_in_flight_calls_finish_and_refuses_new_connections() {
+    let s = start("").await;
+    let mut c = McpHttp::new(&s.base);
+    c.initialize().await.unwrap();
+    let mut slow = c.clone();
+    let call = tokio::spawn(async move { slow.call_tool("slow", json!({"millis": 1500})).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(s.core.calls_in_flight(), 1);
+    s.begin_shutdown();
+    let result = call.await.unwrap().unwrap();
+    assert_eq!(result["content"][0]["text"], "done", "the in-flight call completed: {result}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let after = client().get(format!("{}/health", s.base)).send().await;
+    assert!(after.is_err(), "no new connections after shutdown");
+}

@@ -6,5 +6,6 @@ mod compat;
 mod config;
 mod http_matrix;
 mod identity;
+mod oauth;
 mod sse;
 mod surface;
