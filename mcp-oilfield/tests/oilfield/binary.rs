@@ -144,3 +144,17 @@ fn http_server_stops_cleanly_on_sigterm() {
     let code = p.terminate(Duration::from_secs(15)).unwrap();
     assert_eq!(code, Some(0), "{:?}", p.logs());
 }
+
+#[test]
+fn the_example_config_in_deploy_is_valid_and_needs_its_key() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/oilfield.example.yaml");
+    let mut c = bin();
+    c.args(["check-config", "--config"]).arg(&example).env("OILFIELD_MCP_KEY", "a-long-enough-test-key-123");
+    let (code, out, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
+    assert_eq!(code, Some(0), "{out}{err}");
+    let mut c = bin();
+    c.args(["check-config", "--config"]).arg(&example);
+    let (code, _, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
+    assert_eq!(code, Some(64));
+    assert!(err.contains("OILFIELD_MCP_KEY"), "{err}");
+}
