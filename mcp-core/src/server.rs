@@ -328,7 +328,9 @@ impl<A: App> ServerHandler for Handler<A> {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = self.0.caller_of(&context.extensions);
-        let token = request.meta.as_ref().and_then(|m| m.get_progress_token());
+        // rmcp moves the request's `_meta` into the context before dispatch.
+        let token =
+            context.meta.get_progress_token().or_else(|| request.meta.as_ref().and_then(|m| m.get_progress_token()));
         let progress = Progress::new(context.peer.clone(), token);
         match self.0.call(caller, &request.name, request.arguments, progress, context.ct.clone()).await {
             Ok(dispatched) => Ok(dispatched.result.into()),

@@ -158,3 +158,48 @@ fn the_example_config_in_deploy_is_valid_and_needs_its_key() {
     assert_eq!(code, Some(64));
     assert!(err.contains("OILFIELD_MCP_KEY"), "{err}");
 }
+
+#[test]
+fn help_has_examples_and_version_prints() {
+    let (code, out, _) = run_to_end(
+        {
+            let mut c = bin();
+            c.arg("--help");
+            c
+        },
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(code, Some(0));
+    assert!(out.contains("Examples:") && out.contains("--transport") && out.contains("print-config"), "{out}");
+    let (code, out, _) = run_to_end(
+        {
+            let mut c = bin();
+            c.arg("--version");
+            c
+        },
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(code, Some(0));
+    assert_eq!(out.trim(), format!("mcp-oilfield {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn import_subcommand_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("i.db");
+    let csv = dir.path().join("r.csv");
+    std::fs::write(&csv, "well_id,well_name,field,block,report_date,md_m,footage_m,drilling_hours\nQA-1,QA 1,Test,Block-Q,2026-01-02,100,100,10\nQA-1,QA 1,Test,Block-Q,2026-01-03,50,0,0\n").unwrap();
+    let mut c = bin();
+    c.arg("import").arg(&csv).arg("--database").arg(&db);
+    let (code, _, err) = run_to_end(c, Duration::from_secs(60)).unwrap();
+    assert_ne!(code, Some(0));
+    assert!(err.contains("line 3"), "{err}");
+    std::fs::write(&csv, "well_id,well_name,field,block,report_date,md_m,footage_m,drilling_hours\nQA-1,QA 1,Test,Block-Q,2026-01-02,100,100,10\nQA-1,QA 1,Test,Block-Q,2026-01-03,150,50,8\n").unwrap();
+    let mut c = bin();
+    c.arg("import").arg(&csv).arg("--database").arg(&db);
+    let (code, _, err) = run_to_end(c, Duration::from_secs(60)).unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("Imported 2 rows"), "{err}");
+}

@@ -92,3 +92,22 @@ async fn import_is_all_or_nothing_with_line_numbers() {
     let (_, q) = ok(&mut admin, "query_drilling_data", json!({"well_id": "ZT-160"})).await;
     assert_eq!(q["total"], 2);
 }
+
+#[tokio::test]
+async fn export_reports_progress_when_the_client_asks_for_it() {
+    let f = fixture("").await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    let body = json!({"jsonrpc": "2.0", "id": 42, "method": "tools/call",
+        "params": {"name": "export_all_data", "arguments": {"format": "json"}, "_meta": {"progressToken": "exp-1"}}});
+    let r = admin.post_raw(body.to_string(), &[]).await.unwrap();
+    assert_eq!(r.status, 200);
+    let events: Vec<serde_json::Value> =
+        test_support::mcp_http::sse_data(&r.text).iter().filter_map(|d| serde_json::from_str(d).ok()).collect();
+    let progress: Vec<&serde_json::Value> = events.iter().filter(|e| e["method"] == "notifications/progress").collect();
+    assert!(!progress.is_empty(), "no progress notifications in {:?}", r.text);
+    assert!(progress.iter().all(|p| p["params"]["progressToken"] == "exp-1"));
+    let last = progress.last().unwrap();
+    assert!(last["params"]["progress"].as_f64().unwrap() <= last["params"]["total"].as_f64().unwrap());
+    let result = events.iter().find(|e| e["id"] == 42).expect("the result follows the notifications");
+    assert_ne!(result["result"]["isError"], true);
+}
