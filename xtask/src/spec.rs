@@ -82,6 +82,8 @@ pub struct Target {
     pub transports: Vec<Transport>,
     /// Part of `cargo xtask ci`.
     pub ci: bool,
+    /// The conformance suite's expected-failures file for this server.
+    pub conformance_baseline: PathBuf,
 }
 
 pub fn specs_dir() -> PathBuf {
@@ -93,16 +95,16 @@ impl Target {
         let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let label = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let mut table = parse_server_table(&text).with_context(|| format!("in {}", path.display()))?;
-        let mut take_str = |key: &str| -> Result<Option<String>> {
+        fn take_str(table: &mut BTreeMap<String, Value>, key: &str) -> Result<Option<String>> {
             match table.remove(key) {
                 None => Ok(None),
                 Some(Value::Str(s)) => Ok(Some(s)),
                 Some(other) => bail!("[server] {key} must be a string, got {other:?}"),
             }
-        };
-        let package = take_str("crate")?;
-        let bin = take_str("bin")?.or_else(|| package.clone());
-        let script = take_str("script")?.map(|s| root().join(s));
+        }
+        let package = take_str(&mut table, "crate")?;
+        let bin = take_str(&mut table, "bin")?.or_else(|| package.clone());
+        let script = take_str(&mut table, "script")?.map(|s| root().join(s));
         let args = match table.remove("args") {
             None => Vec::new(),
             Some(Value::List(v)) => v,
@@ -113,6 +115,10 @@ impl Target {
             Some(Value::List(v)) => v.iter().map(|s| Transport::parse(s)).collect::<Result<_>>()?,
             Some(other) => bail!("[server] transports must be a list of strings, got {other:?}"),
         };
+        let conformance_baseline = root().join(
+            take_str(&mut table, "conformance_baseline")?
+                .unwrap_or_else(|| "tests/clients/conformance-expected-failures.yml".to_string()),
+        );
         let ci = match table.remove("ci") {
             None => false,
             Some(Value::Bool(b)) => b,
@@ -124,7 +130,10 @@ impl Target {
         if package.is_none() && script.is_none() {
             bail!("{}: [server] needs `crate` (a cargo package) or `script` (a python file)", path.display());
         }
-        Ok(Target { label, spec: path.to_path_buf(), package, bin, script, args, transports, ci })
+        if !conformance_baseline.is_file() {
+            bail!("{}: conformance_baseline {} does not exist", path.display(), conformance_baseline.display());
+        }
+        Ok(Target { label, spec: path.to_path_buf(), package, bin, script, args, transports, ci, conformance_baseline })
     }
 
     /// The spec for a binary or label (`mcp-oilfield`, `reference`).
