@@ -186,7 +186,7 @@ async def run_checks(session: ClientSession, spec: dict[str, Any], checks: Check
 
     # invalid arguments: validation failures must be isError results, not protocol errors
     for call in spec.get("invalid_calls", []):
-        name = f"tools/call {call['tool']} invalid args {json.dumps(call.get('arguments', {}))}"
+        name = f"tools/call {call['tool']} {json.dumps(call.get('arguments', {}))} -> isError"
         try:
             result = await session.call_tool(call["tool"], call.get("arguments", {}))
             if result.is_error:
