@@ -214,6 +214,7 @@ struct DemoWell {
     suspended_days_ago: Option<i64>,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn dw(
     id: &'static str,
     name: &'static str,

@@ -40,7 +40,10 @@ impl From<DomainError> for DbError {
 impl From<rusqlite::Error> for DbError {
     fn from(e: rusqlite::Error) -> Self {
         if let rusqlite::Error::SqliteFailure(f, _) = &e
-            && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            && matches!(
+                f.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            )
         {
             return Self::Conflict(format!("the change conflicts with existing data: {e}"));
         }

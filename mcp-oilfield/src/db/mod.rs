@@ -18,7 +18,7 @@ mod schema;
 mod scope;
 pub(crate) mod sql;
 mod stats;
-mod types;
+pub(crate) mod types;
 mod weekly;
 pub(crate) mod wells;
 

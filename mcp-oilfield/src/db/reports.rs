@@ -59,6 +59,7 @@ pub(crate) const INSERT_REPORT: &str = "INSERT INTO daily_reports (well_id, repo
     npt_reason, main_work, daily_cost, version, created_at, updated_at) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1, ?20, ?20)";
 
+#[allow(clippy::ptr_arg)] // `&String` coerces to `&dyn ToSql`, `&str` does not
 pub(crate) fn insert_params<'a>(r: &'a NewReport, ts: &'a String) -> [&'a dyn ToSql; 20] {
     [
         &r.well_id,

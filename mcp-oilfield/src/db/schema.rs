@@ -61,7 +61,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         version           INTEGER NOT NULL DEFAULT 1,
         created_at        TEXT NOT NULL,
         updated_at        TEXT NOT NULL,
-        deleted_at        TEXT
+        deleted_at        TEXT,
+        -- 1 when soft-deleted together with its well (restore_well brings exactly these back).
+        deleted_with_well INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     -- One active report per well and day; also serves "latest N reports of a well".
     CREATE UNIQUE INDEX daily_reports_active_day

@@ -29,6 +29,3 @@ macro_rules! scope_sql {
 }
 
 pub(crate) use {report_cols, scope_sql, well_cols};
-
-/// Number of columns in `report_cols!()`.
-pub(crate) const REPORT_COLS: usize = 23;

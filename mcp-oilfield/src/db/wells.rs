@@ -290,7 +290,8 @@ impl Store {
                 let ts = now_ts();
                 let r = tx
                     .prepare_cached(
-                        "UPDATE daily_reports SET deleted_at = ?2 WHERE well_id = ?1 AND deleted_at IS NULL",
+                        "UPDATE daily_reports SET deleted_at = ?2, deleted_with_well = 1 \
+                         WHERE well_id = ?1 AND deleted_at IS NULL",
                     )?
                     .execute([&w.id, &ts])?;
                 let n = tx
@@ -318,12 +319,15 @@ impl Store {
             let canonical = normalize_well_id(&id)?;
             let w = find_well(&tx, &scope, &canonical, true)?
                 .ok_or_else(|| well_not_found(&tx, &scope, &canonical, true))?;
-            let Some(deleted_at) = w.deleted_at else {
+            if w.deleted_at.is_none() {
                 return Err(DbError::Conflict(format!("well {} is not deleted", w.id)));
-            };
+            }
             let reports = tx
-                .prepare_cached("UPDATE daily_reports SET deleted_at = NULL WHERE well_id = ?1 AND deleted_at = ?2")?
-                .execute([&w.id, &deleted_at])?;
+                .prepare_cached(
+                    "UPDATE daily_reports SET deleted_at = NULL, deleted_with_well = 0 \
+                     WHERE well_id = ?1 AND deleted_at IS NOT NULL AND deleted_with_well = 1",
+                )?
+                .execute([&w.id])?;
             tx.prepare_cached("UPDATE wells SET deleted_at = NULL, updated_at = ?2 WHERE id = ?1")?
                 .execute([&w.id, &now_ts()])?;
             tx.commit()?;
