@@ -29,6 +29,20 @@ pub fn load<A: App>(
     config::load::<A::Section>(Sources { defaults, file: Some(&path), flags, env: &lookup })
 }
 
+/// Build the [`Core`] of `A` from YAML config, as `serve` would, with `caller` as the stdio caller.
+///
+/// # Panics
+/// When the config is invalid or the app cannot be built (a test setup error).
+pub async fn core<A: App>(dir: &Path, yaml: &str, env: &[(&str, &str)], flags: A::Flags) -> Arc<Core<A>> {
+    let loaded = load::<A>(dir, yaml, env, A::flag_layers(&flags)).unwrap_or_else(|e| panic!("test config: {e}"));
+    let config = loaded.config.clone();
+    let prepared = prepare::<A>(&config).unwrap_or_else(|e| panic!("test config: {e}"));
+    let app = Arc::new(A::build(config.clone(), flags).await.unwrap_or_else(|e| panic!("building the app: {e:#}")));
+    let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
+    let caller = crate::run::stdio_caller(&config.core);
+    Arc::new(Core::new(app, config, prepared.surface, metrics, caller, CancellationToken::new()))
+}
+
 /// A server running on 127.0.0.1:0 inside the test process; stopped on drop.
 pub struct TestServer<A: App> {
     /// `http://127.0.0.1:PORT`.

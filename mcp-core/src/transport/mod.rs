@@ -22,9 +22,20 @@ use crate::server::{Core, Handler};
 
 /// Serve MCP over stdin/stdout until the client closes stdin or a signal arrives.
 pub async fn serve_stdio<A: App>(core: Arc<Core<A>>) -> anyhow::Result<()> {
+    serve_io(core, rmcp::transport::stdio()).await
+}
+
+/// Serve MCP as newline-delimited JSON-RPC over any reader/writer pair (stdio, or a pipe in tests)
+/// until the reader ends or `core.shutdown` is cancelled.
+pub async fn serve_io<A, R, W>(core: Arc<Core<A>>, io: (R, W)) -> anyhow::Result<()>
+where
+    A: App,
+    R: tokio::io::AsyncRead + Send + Unpin + 'static,
+    W: tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
     let shutdown = core.shutdown.clone();
     let core_grace = core.config.core.shutdown_timeout_secs;
-    let running = Handler(core.clone()).serve(rmcp::transport::stdio()).await?;
+    let running = Handler(core.clone()).serve(io).await?;
     let cancel = running.cancellation_token();
     tokio::select! {
         r = running.waiting() => { r?; return Ok(()); }

@@ -8,4 +8,5 @@ mod http_matrix;
 mod identity;
 mod oauth;
 mod sse;
+mod stdio;
 mod surface;
