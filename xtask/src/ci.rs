@@ -125,13 +125,13 @@ fn number_before(line: &str, word: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// Tally nextest (`N tests run: N passed, N failed, N skipped`) and libtest
-/// (`test result: ok. N passed; N failed; ...`) summary lines.
+/// Tally nextest (`Summary [..] N tests run: N passed, N failed, N skipped`) and libtest
+/// (`test result: ok. N passed; N failed; ...`) summary lines. Lines of captured test output
+/// that nextest echoes (indented) are not summaries.
 fn tally(lines: &[String]) -> Counts {
     let mut counts = Counts::default();
     for line in lines {
-        let line = line.trim();
-        let is_nextest = line.contains(" tests run:") || line.contains(" test run:");
+        let is_nextest = line.trim_start().starts_with("Summary [") && line.contains(" run:");
         if is_nextest || line.starts_with("test result:") {
             counts.passed += number_before(line, "passed").unwrap_or(0);
             counts.failed += number_before(line, "failed").unwrap_or(0);
@@ -160,7 +160,8 @@ fn tests() -> Result<Option<Counts>> {
     let mut total = Counts::default();
     let mut ok = true;
     if succeeds(cargo().args(["nextest", "--version"])) {
-        let (pass, c) = run_tests(cargo().args(["nextest", "run", "--workspace", "--no-tests=warn"]))?;
+        let (pass, c) =
+            run_tests(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast", "--no-tests=warn"]))?;
         ok &= pass;
         total.add(c);
         // nextest does not run doctests.
@@ -220,10 +221,13 @@ mod tests {
             "     Summary [   1.234s] 12 tests run: 11 passed (1 slow), 1 failed, 0 skipped",
             "test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
             "test result: FAILED. 1 passed; 2 failed; 0 ignored",
+            "    test result: FAILED. 0 passed; 1 failed; 0 ignored; (echoed by nextest)",
+            "        FAIL [   0.268s] (152/219) crate::tests some::test",
+            "     Summary [  21.530s] 153/219 tests run: 152 passed, 1 failed, 0 skipped",
             "running 3 tests",
         ]
         .map(String::from)
         .to_vec();
-        assert_eq!(tally(&lines), Counts { passed: 15, failed: 3 });
+        assert_eq!(tally(&lines), Counts { passed: 167, failed: 4 });
     }
 }
