@@ -73,7 +73,7 @@ impl Oilfield {
         }
         Ok(Self {
             store,
-            policy: Policy::new(&config.roles, &config.fallback_role),
+            policy: Policy::new(&config.effective_roles(), &config.fallback_role),
             export_dir: config.export_dir.clone(),
         })
     }

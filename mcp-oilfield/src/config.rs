@@ -24,8 +24,10 @@ pub struct OilfieldConfig {
     pub read_pool_size: usize,
     /// Directory where `export_all_data` writes its files (created if absent).
     pub export_dir: PathBuf,
-    /// Roles and what they may do. Role names match case-insensitively.
-    pub roles: BTreeMap<String, RoleConfig>,
+    /// Roles and what they may do; role names match case-insensitively. When absent:
+    /// `ADMIN` read+write+delete+admin, `USER` read+write, `GUEST` read. When given, these roles
+    /// replace the defaults entirely.
+    pub roles: Option<BTreeMap<String, RoleConfig>>,
     /// Role used when the caller's role is missing, unknown or an unreplaced placeholder:
     /// a configured role name, or `deny` to refuse everything.
     pub fallback_role: String,
@@ -39,13 +41,18 @@ impl Default for OilfieldConfig {
             demo: false,
             read_pool_size: 4,
             export_dir: PathBuf::from("./exports"),
-            roles: default_roles(),
+            roles: None,
             fallback_role: "GUEST".into(),
         }
     }
 }
 
 impl OilfieldConfig {
+    /// The roles in effect: the configured ones, or the defaults when none are configured.
+    pub fn effective_roles(&self) -> BTreeMap<String, RoleConfig> {
+        self.roles.clone().unwrap_or_else(default_roles)
+    }
+
     /// The database file to open: `database`, else the path of `database_url`, else `./oilfield.db`.
     pub fn database_path(&self) -> Result<PathBuf, ConfigError> {
         if let Some(path) = &self.database {
@@ -94,11 +101,12 @@ impl Section for OilfieldConfig {
         if self.read_pool_size == 0 || self.read_pool_size > 64 {
             return Err(ConfigError::new("read_pool_size", "must be between 1 and 64"));
         }
-        if self.roles.is_empty() {
+        let roles = self.effective_roles();
+        if roles.is_empty() {
             return Err(ConfigError::new("roles", "at least one role is required"));
         }
         let mut seen = std::collections::HashSet::new();
-        for (name, role) in &self.roles {
+        for (name, role) in &roles {
             if name.trim().is_empty() || name.contains("{{") {
                 return Err(ConfigError::new("roles", format!("`{name}` is not a usable role name")));
             }
@@ -122,12 +130,12 @@ impl Section for OilfieldConfig {
             }
         }
         let fallback = self.fallback_role.trim();
-        if !fallback.eq_ignore_ascii_case("deny") && !self.roles.keys().any(|r| r.eq_ignore_ascii_case(fallback)) {
+        if !fallback.eq_ignore_ascii_case("deny") && !roles.keys().any(|r| r.eq_ignore_ascii_case(fallback)) {
             return Err(ConfigError::new(
                 "fallback_role",
                 format!(
                     "`{fallback}` is neither `deny` nor a configured role ({})",
-                    self.roles.keys().cloned().collect::<Vec<_>>().join(", ")
+                    roles.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -167,12 +175,30 @@ mod tests {
     }
 
     #[test]
+    fn configured_roles_replace_the_defaults() {
+        let mut c = OilfieldConfig::default();
+        assert_eq!(c.effective_roles().keys().cloned().collect::<Vec<_>>(), ["ADMIN", "GUEST", "USER"]);
+        let only = BTreeMap::from([(
+            "VIEWER".to_owned(),
+            RoleConfig { permissions: vec![Level::Read], blocks: None, fields: None },
+        )]);
+        c.roles = Some(only);
+        c.fallback_role = "VIEWER".into();
+        assert_eq!(c.effective_roles().keys().cloned().collect::<Vec<_>>(), ["VIEWER"]);
+        assert!(c.validate().is_ok());
+        c.fallback_role = "GUEST".into();
+        assert_eq!(c.validate().unwrap_err().key, "fallback_role", "GUEST is gone with the defaults");
+    }
+
+    #[test]
     fn validation_rejects_unknown_fallback_and_write_without_read() {
         let mut c = OilfieldConfig { fallback_role: "NOBODY".into(), ..OilfieldConfig::default() };
         assert_eq!(c.validate().unwrap_err().key, "fallback_role");
         c.fallback_role = "deny".into();
         assert!(c.validate().is_ok());
-        c.roles.insert("ODD".into(), RoleConfig { permissions: vec![Level::Write], blocks: None, fields: None });
+        let mut roles = default_roles();
+        roles.insert("ODD".into(), RoleConfig { permissions: vec![Level::Write], blocks: None, fields: None });
+        c.roles = Some(roles);
         assert_eq!(c.validate().unwrap_err().key, "roles.ODD.permissions");
     }
 }

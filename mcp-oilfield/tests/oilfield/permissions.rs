@@ -150,3 +150,19 @@ async fn purge_needs_admin_even_for_a_role_that_may_delete() {
     assert!(err && msg.contains("requires admin"), "{msg}");
     ok(&mut c, "delete_well", json!({"well_id": "W003"})).await;
 }
+
+#[tokio::test]
+async fn configured_roles_replace_the_default_ones() {
+    let roles = "  roles:\n    ADMIN: {permissions: [read, write, delete, admin]}\n    GUEST: {permissions: [read]}\n";
+    let f = fixture(roles).await;
+    let mut c = f.client(Some("USER")).await;
+    let names = tool_names(&c.list_tools().await.unwrap());
+    assert!(!names.contains(&"add_drilling_record".into()), "USER is no longer a configured role: {names:?}");
+    let msg = fails(
+        &mut c,
+        "add_drilling_record",
+        json!({"well_id": "W001", "report_date": "2026-01-01", "md_m": 1, "footage_m": 1, "drilling_hours": 1}),
+    )
+    .await;
+    assert!(msg.contains("role USER is not configured and was treated as GUEST"), "{msg}");
+}
