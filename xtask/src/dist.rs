@@ -1,4 +1,4 @@
-//! `cargo xtask dist`, `cargo xtask demo`, and the `cargo xtask bench` skeleton.
+//! `cargo xtask dist`, `cargo xtask demo`, and the entry of `cargo xtask bench` (in `crate::bench`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -116,31 +116,7 @@ pub fn demo(extra: &[String]) -> Result<()> {
     run(cargo().args(["run", "--release", "-p", "mcp-oilfield", "--", "--demo", "--transport", "http"]).args(extra))
 }
 
-/// `cargo xtask bench [oilfield] [--duration SECS] [--concurrency N] [ARGS...]`: skeleton only.
+/// `cargo xtask bench [oilfield] [--duration SECS] [--concurrency N] [ARGS...]`: see `crate::bench`.
 pub fn bench(args: &[String]) -> Result<()> {
-    let mut target = "oilfield".to_string();
-    let mut rest = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--duration" | "--concurrency" => {
-                let value = it.next().with_context(|| format!("{arg} needs a value"))?;
-                value.parse::<u64>().with_context(|| format!("{arg} wants a number, got {value:?}"))?;
-                rest.push(format!("{arg} {value}"));
-            }
-            "-h" | "--help" => {
-                println!("cargo xtask bench [oilfield] [--duration SECS] [--concurrency N]");
-                return Ok(());
-            }
-            a if !a.starts_with('-') && rest.is_empty() => target = a.trim_start_matches("mcp-").to_string(),
-            a => rest.push(a.to_string()),
-        }
-    }
-    if target != "oilfield" {
-        bail!("unknown bench target {target:?} (known: oilfield)");
-    }
-    bail!(
-        "`cargo xtask bench {target}` is not implemented yet: it is implemented in the oilfield issue \
-         (args parsed: {rest:?})"
-    )
+    crate::bench::bench(args)
 }

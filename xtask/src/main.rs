@@ -6,6 +6,7 @@
 // Printing is what a task runner is for.
 #![allow(clippy::print_stdout)]
 
+mod bench;
 mod ci;
 mod clients;
 mod dist;
@@ -32,8 +33,9 @@ commands:
                          the official Python SDK against a server over stdio, SSE and Streamable HTTP
   conformance [TARGET] [--release] [--no-build]
                          the official MCP conformance suite against a server (Streamable HTTP)
-  bench [oilfield] [--duration SECS] [--concurrency N]
-                         load test (skeleton; implemented in the oilfield issue)
+  bench [oilfield] [--duration SECS] [--concurrency N] [--update-readme] [...]
+                         oilfield performance on a 1M-report DB: in-process latency, HTTP
+                         calls/s vs a bare handler (wrk), idle and export RSS (--help for more)
   dist [--bin NAME]... [--target TRIPLE]
                          release build + target/dist/<bin>-<version>-<target>.tar.gz
   demo [ARGS...]         cargo run --release -p mcp-oilfield -- --demo --transport http [ARGS...]
