@@ -105,6 +105,7 @@ async fn not_found() -> Response {
 /// Outermost layer: refuse oversized bodies by Content-Length (413) and count every response.
 async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request: Request, next: Next) -> Response {
     let path = route_label(request.uri().path());
+    let is_delete = request.method() == http::Method::DELETE;
     let json_post = request.method() == http::Method::POST
         && request
             .headers()
@@ -128,6 +129,15 @@ async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request
         next.run(request).instrument(span.clone()).await
     };
     span.record("status", response.status().as_u16());
+    // rmcp answers a successful session DELETE with 202; clients (the Python SDK among them) expect
+    // 200/204, so report it as 200.
+    let response = if is_delete && path == "/mcp" && response.status() == StatusCode::ACCEPTED {
+        let (mut parts, body) = response.into_parts();
+        parts.status = StatusCode::OK;
+        Response::from_parts(parts, body)
+    } else {
+        response
+    };
     // rmcp answers an unparsable JSON body with 415; to the client that is a JSON-RPC parse error (400).
     let response = if json_post && path == "/mcp" && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
         let body = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error: the body is not a valid JSON-RPC message"}});

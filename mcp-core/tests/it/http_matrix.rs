@@ -215,3 +215,21 @@ async fn graceful_shutdown_lets_in_flight_calls_finish_and_refuses_new_connectio
     let after = client().get(format!("{}/health", s.base)).send().await;
     assert!(after.is_err(), "no new connections after shutdown");
 }
+
+#[tokio::test]
+async fn delete_ends_the_session() {
+    let s = start("").await;
+    let mut c = McpHttp::new(&s.base);
+    c.initialize().await.unwrap();
+    let id = c.session.clone().unwrap();
+    let r = client()
+        .delete(format!("{}/mcp", s.base))
+        .header("mcp-session-id", &id)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = c.request("tools/list", json!({})).await.unwrap();
+    assert_eq!(r.status, 404, "the deleted session is gone: {}", r.text);
+}

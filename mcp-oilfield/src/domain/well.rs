@@ -130,8 +130,10 @@ pub struct NewWell {
     #[serde(default)]
     #[schemars(range(min = 1, max = 7000))]
     pub target_depth_m: Option<f64>,
+    /// Drilling rig, e.g. `ZJ70-03`.
     #[serde(default)]
     pub rig: Option<String>,
+    /// Operating company.
     #[serde(default)]
     pub operator: Option<String>,
     /// Latitude in degrees (-90..90).
@@ -149,15 +151,19 @@ pub struct NewWell {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WellPatch {
+    /// New display name.
     #[serde(default)]
     pub name: Option<String>,
+    /// New oil field.
     #[serde(default)]
     pub field: Option<String>,
     /// New block; must be a block the caller may access.
     #[serde(default)]
     pub block: Option<String>,
+    /// vertical, directional or horizontal.
     #[serde(default)]
     pub well_type: Option<WellType>,
+    /// planned, drilling, completed, suspended or abandoned.
     #[serde(default)]
     pub status: Option<WellStatus>,
     /// Start of drilling; cannot be later than the well's first report.
@@ -167,13 +173,17 @@ pub struct WellPatch {
     #[serde(default)]
     #[schemars(range(min = 1, max = 7000))]
     pub target_depth_m: Option<f64>,
+    /// Drilling rig.
     #[serde(default)]
     pub rig: Option<String>,
+    /// Operating company.
     #[serde(default)]
     pub operator: Option<String>,
+    /// Latitude in degrees (-90..90).
     #[serde(default)]
     #[schemars(range(min = -90, max = 90))]
     pub latitude: Option<f64>,
+    /// Longitude in degrees (-180..180).
     #[serde(default)]
     #[schemars(range(min = -180, max = 180))]
     pub longitude: Option<f64>,

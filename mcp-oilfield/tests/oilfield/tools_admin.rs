@@ -96,7 +96,7 @@ async fn import_is_all_or_nothing_with_line_numbers() {
 #[tokio::test]
 async fn export_reports_progress_when_the_client_asks_for_it() {
     let f = fixture("").await;
-    let mut admin = f.client(Some("ADMIN")).await;
+    let admin = f.client(Some("ADMIN")).await;
     let body = json!({"jsonrpc": "2.0", "id": 42, "method": "tools/call",
         "params": {"name": "export_all_data", "arguments": {"format": "json"}, "_meta": {"progressToken": "exp-1"}}});
     let r = admin.post_raw(body.to_string(), &[]).await.unwrap();
