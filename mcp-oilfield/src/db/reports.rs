@@ -2,7 +2,7 @@
 //! checks that need the database (spud date, future dates, duplicates, depth order).
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, named_params};
+use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior};
 
 use super::sql::{report_cols, scope_sql};
 use super::types::{Deletion, Order, Paged, ReportQuery, check_limit, date_bounds};
@@ -11,15 +11,40 @@ use super::{DbError, Scope, Store, now_ts, rows};
 use crate::domain::validation::check_report_date;
 use crate::domain::{DailyReport, NewReport, ReportPatch, normalize_well_id, validate_new_report};
 
+// The scope is applied in SQL through uncorrelated subqueries over `wells` (evaluated once per
+// statement), so the per-row work stays on the report indexes:
+// - one well: a primary-key check of the well, then `daily_reports_active_day`
+//   (well_id, report_date) walked in order, no sort;
+// - several wells: their rows via `daily_reports_active_day`, then sorted;
+// - all wells: `daily_reports_active_date` (report_date, well_id) walked in order up to LIMIT,
+//   filtered by the wells in scope (`+r.well_id` keeps SQLite from driving the scan by that list,
+//   which would need a sort).
+macro_rules! well_in_scope {
+    () => {
+        concat!("EXISTS (SELECT 1 FROM wells w WHERE w.id = :one AND w.deleted_at IS NULL AND ", scope_sql!(), ")")
+    };
+}
+macro_rules! listed_wells_in_scope {
+    () => {
+        concat!(
+            "(SELECT w.id FROM wells w WHERE w.id IN (SELECT value FROM json_each(:wells)) \
+             AND w.deleted_at IS NULL AND ",
+            scope_sql!(),
+            ")"
+        )
+    };
+}
+macro_rules! wells_in_scope {
+    () => {
+        concat!("(SELECT w.id FROM wells w WHERE w.deleted_at IS NULL AND ", scope_sql!(), ")")
+    };
+}
 macro_rules! select_reports {
-    ($cond:literal, $order:literal) => {
+    ($cond:expr, $order:literal) => {
         concat!(
             "SELECT ",
             report_cols!(),
-            " FROM daily_reports r JOIN wells w ON w.id = r.well_id \
-             WHERE r.deleted_at IS NULL AND w.deleted_at IS NULL AND ",
-            scope_sql!(),
-            " AND ",
+            " FROM daily_reports r WHERE r.deleted_at IS NULL AND ",
             $cond,
             " AND r.report_date BETWEEN :from AND :to ORDER BY ",
             $order,
@@ -27,30 +52,35 @@ macro_rules! select_reports {
         )
     };
 }
+/// Per-well index range counts summed over the wells selected by `$wells`.
 macro_rules! count_reports {
-    ($cond:literal) => {
+    ($wells:expr) => {
         concat!(
-            "SELECT count(*) FROM daily_reports r JOIN wells w ON w.id = r.well_id \
-             WHERE r.deleted_at IS NULL AND w.deleted_at IS NULL AND ",
-            scope_sql!(),
-            " AND ",
-            $cond,
-            " AND r.report_date BETWEEN :from AND :to"
+            "SELECT coalesce(sum((SELECT count(*) FROM daily_reports r WHERE r.well_id = s.id \
+             AND r.deleted_at IS NULL AND r.report_date BETWEEN :from AND :to)), 0) FROM ",
+            $wells,
+            " AS s"
         )
     };
 }
 
-pub(crate) const ONE_DESC: &str = select_reports!("r.well_id = :wells", "r.report_date DESC");
-const ONE_ASC: &str = select_reports!("r.well_id = :wells", "r.report_date ASC");
+pub(crate) const ONE_DESC: &str =
+    select_reports!(concat!("r.well_id = :one AND ", well_in_scope!()), "r.report_date DESC");
+const ONE_ASC: &str = select_reports!(concat!("r.well_id = :one AND ", well_in_scope!()), "r.report_date ASC");
+const ONE_COUNT: &str = concat!(
+    "SELECT count(*) FROM daily_reports r WHERE r.well_id = :one AND r.deleted_at IS NULL \
+     AND r.report_date BETWEEN :from AND :to AND ",
+    well_in_scope!()
+);
 const MANY_DESC: &str =
-    select_reports!("r.well_id IN (SELECT value FROM json_each(:wells))", "r.report_date DESC, r.well_id");
+    select_reports!(concat!("r.well_id IN ", listed_wells_in_scope!()), "r.report_date DESC, r.well_id DESC");
 const MANY_ASC: &str =
-    select_reports!("r.well_id IN (SELECT value FROM json_each(:wells))", "r.report_date ASC, r.well_id");
-const ALL_DESC: &str = select_reports!("(:wells IS NULL)", "r.report_date DESC, r.well_id");
-const ALL_ASC: &str = select_reports!("(:wells IS NULL)", "r.report_date ASC, r.well_id");
-const COUNT_ONE: &str = count_reports!("r.well_id = :wells");
-const COUNT_MANY: &str = count_reports!("r.well_id IN (SELECT value FROM json_each(:wells))");
-const COUNT_ALL: &str = count_reports!("(:wells IS NULL)");
+    select_reports!(concat!("r.well_id IN ", listed_wells_in_scope!()), "r.report_date ASC, r.well_id ASC");
+const MANY_COUNT: &str = count_reports!(listed_wells_in_scope!());
+pub(crate) const ALL_DESC: &str =
+    select_reports!(concat!("+r.well_id IN ", wells_in_scope!()), "r.report_date DESC, r.well_id DESC");
+const ALL_ASC: &str = select_reports!(concat!("+r.well_id IN ", wells_in_scope!()), "r.report_date ASC, r.well_id ASC");
+const ALL_COUNT: &str = count_reports!(wells_in_scope!());
 
 /// Insert statement shared with the importer and the seeder; bind with [`insert_params`].
 pub(crate) const INSERT_REPORT: &str = "INSERT INTO daily_reports (well_id, report_date, md_m, \
@@ -211,34 +241,29 @@ impl Store {
         self.read(move |conn| {
             let tx = conn.unchecked_transaction()?;
             let wells = resolve_wells(&tx, &scope, &q.well_ids)?;
-            let (select, count, wells_param) = match wells.as_slice() {
-                [] => {
-                    let sql = if q.order == Order::Desc { ALL_DESC } else { ALL_ASC };
-                    (sql, COUNT_ALL, None)
-                }
-                [one] => {
-                    let sql = if q.order == Order::Desc { ONE_DESC } else { ONE_ASC };
-                    (sql, COUNT_ONE, Some(one.id.clone()))
-                }
-                many => {
-                    let sql = if q.order == Order::Desc { MANY_DESC } else { MANY_ASC };
-                    let ids: Vec<&str> = many.iter().map(|w| w.id.as_str()).collect();
-                    (sql, COUNT_MANY, Some(serde_json::to_string(&ids)?))
-                }
-            };
+            let desc = q.order == Order::Desc;
             let (sb, sf) = scope.params();
             let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-            let total: i64 = tx.prepare_cached(count)?.query_row(
-                named_params! {":sb": sb, ":sf": sf, ":wells": wells_param, ":from": from, ":to": to},
-                |r| r.get(0),
-            )?;
+            let (from, to) = (from.as_str(), to.as_str());
+            let (select, count, key, value): (&str, &str, &str, String) = match wells.as_slice() {
+                [] => (if desc { ALL_DESC } else { ALL_ASC }, ALL_COUNT, ":none", String::new()),
+                [one] => (if desc { ONE_DESC } else { ONE_ASC }, ONE_COUNT, ":one", one.id.clone()),
+                many => {
+                    let ids: Vec<&str> = many.iter().map(|w| w.id.as_str()).collect();
+                    (if desc { MANY_DESC } else { MANY_ASC }, MANY_COUNT, ":wells", serde_json::to_string(&ids)?)
+                }
+            };
+            // Bind only the parameters each statement has (`:none` binds nothing).
+            let mut params: Vec<(&str, &dyn ToSql)> = vec![(":sb", &sb), (":sf", &sf), (":from", &from), (":to", &to)];
+            if key != ":none" {
+                params.push((key, &value));
+            }
+            let total: i64 = tx.prepare_cached(count)?.query_row(params.as_slice(), |r| r.get(0))?;
+            params.push((":limit", &q.limit));
+            params.push((":offset", &offset));
             let items = tx
                 .prepare_cached(select)?
-                .query_map(
-                    named_params! {":sb": sb, ":sf": sf, ":wells": wells_param, ":from": from,
-                    ":to": to, ":limit": q.limit, ":offset": offset},
-                    |r| rows::report(r, 0),
-                )?
+                .query_map(params.as_slice(), |r| rows::report(r, 0))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Paged::new(items, u64::try_from(total).unwrap_or(0), q.offset))
         })
@@ -429,30 +454,44 @@ impl Store {
 mod tests {
     use super::*;
 
-    /// "Latest N reports of one well" must walk the per-well index in order: no table scan, no
-    /// temporary sort.
+    /// "Latest N reports" of one well and of all wells must walk an index in order: no table
+    /// scan, no temporary sort.
     #[tokio::test]
-    async fn latest_reports_query_uses_the_well_date_index() {
+    async fn latest_reports_queries_walk_an_index_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("plan.db"), 1).await.unwrap();
+        for (sql, index) in [(ONE_DESC, "daily_reports_active_day"), (ALL_DESC, "daily_reports_active_date")] {
+            let text = plan(&store, sql).await;
+            assert!(
+                text.contains(&format!("SEARCH r USING INDEX {index}"))
+                    || text.contains(&format!("SCAN r USING INDEX {index}")),
+                "{text}"
+            );
+            assert!(!text.contains("TEMP B-TREE"), "{text}");
+        }
+    }
+
+    async fn plan(store: &Store, sql: &'static str) -> String {
         let plan: Vec<String> = store
-            .read(|c| {
-                let sql = format!("EXPLAIN QUERY PLAN {ONE_DESC}");
+            .read(move |c| {
+                let sql = format!("EXPLAIN QUERY PLAN {sql}");
                 let mut s = c.prepare(&sql)?;
-                let rows = s
-                    .query_map(
-                        named_params! {":sb": None::<String>, ":sf": Some("[\"F\"]"), ":wells": "ZT-102",
-                        ":from": "0000-01-01", ":to": "9999-12-31", ":limit": 20, ":offset": 0},
-                        |r| r.get::<_, String>(3),
-                    )?
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut params: Vec<(&str, &dyn ToSql)> = vec![
+                    (":sb", &None::<String>),
+                    (":sf", &"[\"F\"]"),
+                    (":from", &"0000-01-01"),
+                    (":to", &"9999-12-31"),
+                    (":limit", &20),
+                    (":offset", &0),
+                ];
+                if sql.contains(":one") {
+                    params.push((":one", &"ZT-102"));
+                }
+                let rows = s.query_map(&*params, |r| r.get::<_, String>(3))?.collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)
             })
             .await
             .unwrap();
-        let text = plan.join("\n");
-        assert!(text.contains("daily_reports_active_day"), "{text}");
-        assert!(!text.contains("TEMP B-TREE"), "{text}");
-        assert!(!text.contains("SCAN r"), "{text}");
+        plan.join("\n")
     }
 }

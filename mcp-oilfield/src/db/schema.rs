@@ -61,9 +61,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         version           INTEGER NOT NULL DEFAULT 1,
         created_at        TEXT NOT NULL,
         updated_at        TEXT NOT NULL,
-        deleted_at        TEXT,
-        -- 1 when soft-deleted together with its well (restore_well brings exactly these back).
-        deleted_with_well INTEGER NOT NULL DEFAULT 0
+        deleted_at        TEXT
     ) STRICT;
     -- One active report per well and day; also serves "latest N reports of a well".
     CREATE UNIQUE INDEX daily_reports_active_day
@@ -92,6 +90,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_log_tool ON audit_log(tool, ts);
     CREATE INDEX audit_log_caller ON audit_log(caller_id, ts);
     "#,
+    // 2: remember which reports were soft-deleted together with their well, so that
+    // restore_well brings back exactly those (timestamps can coincide within a millisecond);
+    // extend the date index by well id.
+    r#"
+    ALTER TABLE daily_reports ADD COLUMN deleted_with_well INTEGER NOT NULL DEFAULT 0;
+    -- Latest reports across wells ordered by (date, well) straight from the index, no sort.
+    DROP INDEX daily_reports_active_date;
+    CREATE INDEX daily_reports_active_date
+        ON daily_reports(report_date, well_id) WHERE deleted_at IS NULL;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -116,4 +124,57 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<i64, DbError> {
     }
     tx.commit()?;
     Ok(SCHEMA_VERSION)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrades_an_older_database_in_order_and_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("old.db")).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO wells (id, name, field, block, well_type, status, created_at, updated_at) \
+             VALUES ('ZT-102', 'n', 'f', 'b', 'vertical', 'drilling', 't', 't')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), SCHEMA_VERSION);
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let flag: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('daily_reports') WHERE name = 'deleted_with_well'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(flag, 1);
+        let wells: i64 = conn.query_row("SELECT count(*) FROM wells", [], |r| r.get(0)).unwrap();
+        assert_eq!(wells, 1);
+        // Idempotent.
+        assert_eq!(migrate(&mut conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_database_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("bad.db")).unwrap();
+        // A table in the way of migration 1.
+        conn.execute_batch("CREATE TABLE wells (x INTEGER)").unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("migration 1 failed"), "{err}");
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, 0);
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('daily_reports', 'audit_log')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(tables, 0);
+    }
 }
