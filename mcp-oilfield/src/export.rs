@@ -270,13 +270,17 @@ fn run_export<W: Write>(
             out.flush()?;
         }
     }
-    on_progress(reports, total);
+    if reports == 0 || !reports.is_multiple_of(PROGRESS_EVERY) {
+        on_progress(reports, total);
+    }
     Ok(ExportSummary { format, wells: well_count, reports, bytes: out.bytes })
 }
 
 impl Store {
     /// Stream wells and reports matching `filter` (within `scope`) to `writer` as CSV or JSON,
-    /// calling `on_progress(rows_written, total_rows)` every [`PROGRESS_EVERY`] report rows.
+    /// calling `on_progress(rows_written, total_rows)` once before the first row, every
+    /// [`PROGRESS_EVERY`] report rows and once at the end (never twice for the same count except
+    /// `(0, 0)` for an empty export).
     /// Runs on the blocking pool; the writer is dropped when done.
     pub async fn export<W, F>(
         &self,

@@ -73,6 +73,18 @@ async fn seed_generates_wells_times_days_reports() {
     for r in db.store.query_reports(&all(), ReportQuery { limit: 500, ..Default::default() }).await.unwrap().items {
         mcp_oilfield::domain::validate_new_report(&r.to_new()).unwrap();
     }
+    // Export progress: before the first row, every 1000 rows, never twice for the same count.
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let c = std::sync::Arc::clone(&calls);
+    let summary = db
+        .store
+        .export(&all(), ExportFilter::default(), ExportFormat::Csv, std::io::sink(), move |done, total| {
+            c.lock().unwrap().push((done, total))
+        })
+        .await
+        .unwrap();
+    assert_eq!((summary.wells, summary.reports), (20, 1000));
+    assert_eq!(*calls.lock().unwrap(), vec![(0, 1000), (1000, 1000)]);
     let e = seed(&db.store, 1, 5, d(TODAY)).await.unwrap_err();
     assert_conflict(e, "well SD-0001 already exists");
     assert_eq!(db.store.count_reports().await.unwrap(), 1000);

@@ -256,3 +256,60 @@ impl DailyReport {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The tool layer reuses these types as argument schemas: ranges, units and required fields
+    /// must be in the JSON schema.
+    #[test]
+    fn json_schema_carries_ranges_units_and_required_fields() {
+        let schema = serde_json::to_value(schemars::schema_for!(NewReport)).unwrap();
+        let props = &schema["properties"];
+        assert_eq!(props["md_m"]["maximum"], 7000.0);
+        assert_eq!(props["bit_diameter_mm"]["minimum"], 152.0);
+        assert_eq!(props["bit_diameter_mm"]["maximum"], 444.5);
+        assert!(props["mud_density_gcc"]["description"].as_str().unwrap().contains("g/cm³"));
+        assert_eq!(props["report_date"]["format"], "date");
+        let required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(required, ["well_id", "report_date", "md_m", "footage_m", "drilling_hours"]);
+        assert_eq!(schema["additionalProperties"], false);
+        let patch = serde_json::to_value(schemars::schema_for!(ReportPatch)).unwrap();
+        assert!(patch.get("required").is_none_or(|r| r.as_array().unwrap().is_empty()));
+    }
+
+    #[test]
+    fn patch_applies_only_given_fields() {
+        let base = NewReport {
+            well_id: "ZT-102".into(),
+            report_date: NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
+            md_m: 100.0,
+            footage_m: 10.0,
+            bit_type: Some("PDC".into()),
+            bit_diameter_mm: None,
+            wob_kn: None,
+            rop_m_per_h: None,
+            rotary_rpm: None,
+            torque_knm: None,
+            pump_pressure_mpa: None,
+            flow_rate_lps: None,
+            mud_density_gcc: None,
+            mud_viscosity_s: None,
+            drilling_hours: 5.0,
+            npt_hours: 0.0,
+            npt_reason: None,
+            main_work: None,
+            daily_cost: None,
+        };
+        let patch: ReportPatch = serde_json::from_str(r#"{"md_m": 120, "npt_reason": "weather"}"#).unwrap();
+        let r = patch.apply(&base);
+        assert_eq!(
+            (r.md_m, r.footage_m, r.npt_reason.as_deref(), r.bit_type.as_deref()),
+            (120.0, 10.0, Some("weather"), Some("PDC"))
+        );
+        assert!(ReportPatch::default().is_empty() && !patch.is_empty());
+        assert!(serde_json::from_str::<ReportPatch>(r#"{"depth": 1}"#).is_err(), "unknown fields are refused");
+    }
+}
