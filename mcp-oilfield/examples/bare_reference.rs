@@ -10,7 +10,9 @@
 //!
 //! Same SQL as `Store::query_reports` for one well and newest first (resolve the well, count its
 //! reports, select the page), with the scope parameters bound to NULL (unrestricted); the
-//! statements are copied from `db/wells.rs` and `db/reports.rs`. Each blocking-pool thread keeps
+//! statements are the expansions of `find_well` (`db/wells.rs`) and `ONE_COUNT` / `ONE_DESC`
+//! (`db/reports.rs`): keep them in step when those change. Connections are opened as the
+//! store opens its readers (read-only, 5 s busy timeout, statement cache). Each blocking-pool thread keeps
 //! its own read-only connection with a prepared-statement cache; queries run on
 //! `spawn_blocking`, as in `Store::read`. Binds 127.0.0.1 and prints `Listening on http://...` to
 //! stderr.
@@ -34,22 +36,21 @@ const FIND_WELL: &str = "SELECT w.id, w.spud_date, w.target_depth_m, w.deleted_a
     (:sb IS NULL OR lower(w.block) IN (SELECT lower(value) FROM json_each(:sb))) \
     AND (:sf IS NULL OR lower(w.field) IN (SELECT lower(value) FROM json_each(:sf)))";
 
-const COUNT_ONE: &str = "SELECT count(*) FROM daily_reports r JOIN wells w ON w.id = r.well_id \
-    WHERE r.deleted_at IS NULL AND w.deleted_at IS NULL AND \
+const ONE_COUNT: &str = "SELECT count(*) FROM daily_reports r WHERE r.well_id = :one AND r.deleted_at IS NULL \
+    AND r.report_date BETWEEN :from AND :to AND \
+    EXISTS (SELECT 1 FROM wells w WHERE w.id = :one AND w.deleted_at IS NULL AND \
     (:sb IS NULL OR lower(w.block) IN (SELECT lower(value) FROM json_each(:sb))) \
-    AND (:sf IS NULL OR lower(w.field) IN (SELECT lower(value) FROM json_each(:sf))) \
-    AND r.well_id = :wells AND r.report_date BETWEEN :from AND :to";
+    AND (:sf IS NULL OR lower(w.field) IN (SELECT lower(value) FROM json_each(:sf))))";
 
 const ONE_DESC: &str = "SELECT r.id, r.well_id, r.report_date, r.md_m, r.footage_m, r.bit_type, \
     r.bit_diameter_mm, r.wob_kn, r.rop_m_per_h, r.rotary_rpm, r.torque_knm, r.pump_pressure_mpa, \
     r.flow_rate_lps, r.mud_density_gcc, r.mud_viscosity_s, r.drilling_hours, r.npt_hours, \
     r.npt_reason, r.main_work, r.daily_cost, r.version, r.created_at, r.updated_at \
-    FROM daily_reports r JOIN wells w ON w.id = r.well_id \
-    WHERE r.deleted_at IS NULL AND w.deleted_at IS NULL AND \
+    FROM daily_reports r WHERE r.deleted_at IS NULL AND r.well_id = :one AND \
+    EXISTS (SELECT 1 FROM wells w WHERE w.id = :one AND w.deleted_at IS NULL AND \
     (:sb IS NULL OR lower(w.block) IN (SELECT lower(value) FROM json_each(:sb))) \
-    AND (:sf IS NULL OR lower(w.field) IN (SELECT lower(value) FROM json_each(:sf))) \
-    AND r.well_id = :wells AND r.report_date BETWEEN :from AND :to \
-    ORDER BY r.report_date DESC LIMIT :limit OFFSET :offset";
+    AND (:sf IS NULL OR lower(w.field) IN (SELECT lower(value) FROM json_each(:sf)))) \
+    AND r.report_date BETWEEN :from AND :to ORDER BY r.report_date DESC LIMIT :limit OFFSET :offset";
 
 /// Dates as `Store::query_reports` binds them when no range is given.
 const MIN_DATE: &str = "0000-01-01";
@@ -143,14 +144,14 @@ fn query(conn: &Connection, q: &Query) -> Result<Page, Failure> {
         return Err(Failure::NotFound(format!("well {id} not found")));
     };
     let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-    let total: i64 = tx.prepare_cached(COUNT_ONE)?.query_row(
-        named_params! {":sb": no_scope, ":sf": no_scope, ":wells": well, ":from": MIN_DATE, ":to": MAX_DATE},
+    let total: i64 = tx.prepare_cached(ONE_COUNT)?.query_row(
+        named_params! {":sb": no_scope, ":sf": no_scope, ":one": well, ":from": MIN_DATE, ":to": MAX_DATE},
         |r| r.get(0),
     )?;
     let items = tx
         .prepare_cached(ONE_DESC)?
         .query_map(
-            named_params! {":sb": no_scope, ":sf": no_scope, ":wells": well, ":from": MIN_DATE, ":to": MAX_DATE,
+            named_params! {":sb": no_scope, ":sf": no_scope, ":one": well, ":from": MIN_DATE, ":to": MAX_DATE,
             ":limit": q.limit, ":offset": offset},
             |r| {
                 Ok(Report {
