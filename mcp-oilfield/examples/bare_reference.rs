@@ -12,7 +12,7 @@
 //! reports, select the page), with the scope parameters bound to NULL (unrestricted); the
 //! statements are the expansions of `find_well` (`db/wells.rs`) and `ONE_COUNT` / `ONE_DESC`
 //! (`db/reports.rs`): keep them in step when those change. Connections are opened as the
-//! store opens its readers (read-only, 5 s busy timeout, statement cache). Each blocking-pool thread keeps
+//! store opens its readers (read-only, 5 s busy timeout, query planner stability guarantee, statement cache). Each blocking-pool thread keeps
 //! its own read-only connection with a prepared-statement cache; queries run on
 //! `spawn_blocking`, as in `Store::read`. Binds 127.0.0.1 and prints `Listening on http://...` to
 //! stderr.
@@ -28,6 +28,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, named_params};
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +125,8 @@ thread_local! {
 fn open(path: &PathBuf) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    // As the store's connections: plans fixed at prepare time, no re-prepare on re-binding.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
