@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt as _;
 use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 
@@ -50,24 +51,45 @@ where
     Ok(())
 }
 
-/// Serve the HTTP app on `listener` until `shutdown` is cancelled; in-flight requests then get
-/// `grace` to finish.
+/// Time given to the last responses to reach their streams before the streams are closed.
+const STREAM_FLUSH: Duration = Duration::from_millis(250);
+
+/// Serve the HTTP app on `listener` until `core.shutdown` is cancelled. Then: stop accepting
+/// connections, let in-flight tool calls finish (at most `grace`), close the remaining streams
+/// (sessions, SSE) and return.
 pub async fn serve_http<A: App>(
     state: Arc<HttpState<A>>,
     listener: tokio::net::TcpListener,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    let shutdown = state.core.shutdown.clone();
+    let core = state.core.clone();
     let router = app(state);
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let server = tokio::spawn(async move { server.await });
-    shutdown.cancelled().await;
-    match tokio::time::timeout(grace, server).await {
-        Ok(joined) => joined??,
-        Err(_) => {
-            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time; exiting anyway")
+    // Responses are small and often written in several pieces (SSE priming event, then the
+    // message): without TCP_NODELAY, Nagle + delayed ACK stall each one by ~40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
+    });
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(core.shutdown.clone().cancelled_owned());
+    let server = tokio::spawn(async move { server.await });
+    core.shutdown.cancelled().await;
+    let deadline = tokio::time::Instant::now() + grace;
+    if tokio::time::timeout_at(deadline, core.wait_idle()).await.is_err() {
+        tracing::warn!(
+            in_flight = core.calls_in_flight(),
+            grace_secs = grace.as_secs(),
+            "tool calls still running after the grace period; closing anyway"
+        );
+    }
+    // A finished call's response is still on its way to the socket (session channel, SSE
+    // framing): give it a moment before closing the streams it travels on.
+    tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + STREAM_FLUSH)).await;
+    core.streams.cancel();
+    match tokio::time::timeout_at(deadline + Duration::from_secs(1), server).await {
+        Ok(joined) => joined??,
+        Err(_) => tracing::warn!("connections still open after the grace period; exiting anyway"),
     }
     Ok(())
 }

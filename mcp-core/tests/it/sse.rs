@@ -74,3 +74,20 @@ async fn sessions_are_capped_and_freed_when_the_stream_closes() {
     let r = client().post(format!("{}{endpoint}", s.base)).body("{}").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn shutdown_closes_open_streams_promptly() {
+    let s = start_with("shutdown_timeout_secs: 30\n", &[]).await;
+    let mut sse = SseSession::open(&s.base, &[]).await.unwrap();
+    sse.initialize().await.unwrap();
+    let started = std::time::Instant::now();
+    s.begin_shutdown();
+    // the idle stream ends right after the (empty) drain, not after the 30 s grace period
+    let ended = loop {
+        match sse.next_event().await {
+            Ok(_) => continue,
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}: {ended}", started.elapsed());
+}
