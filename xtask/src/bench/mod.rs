@@ -179,7 +179,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     );
     let mut runs = Vec::new();
     for clients in [1, opts.concurrency] {
-        runs.push(wrk_run(&wrk, &script, &opts, Target::McpStateless, &mcp.addr, clients, None)?);
+        runs.push(wrk_run(&wrk, &script, &opts, Target::McpStateless, &mcp, clients, None)?);
     }
     let after_load = mcp.memory()?;
     mcp.stop()?;
@@ -187,8 +187,10 @@ pub fn bench(args: &[String]) -> Result<()> {
     progress("bare axum + rusqlite reference, wrk");
     let mut bare = Server::start("bare_reference", bins.bare_cmd(&db), &dir.join("bare-reference.log"))?;
     warm_up_bare(&bare.addr)?;
+    std::thread::sleep(Duration::from_secs(3));
+    let bare_idle = bare.memory()?;
     for clients in [1, opts.concurrency] {
-        runs.push(wrk_run(&wrk, &script, &opts, Target::Bare, &bare.addr, clients, None)?);
+        runs.push(wrk_run(&wrk, &script, &opts, Target::Bare, &bare, clients, None)?);
     }
     bare.stop()?;
 
@@ -199,7 +201,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         let session = open_session(&server.addr)?;
         warm_up_mcp(&server.addr, Some(&session))?;
         for clients in [1, opts.concurrency] {
-            runs.push(wrk_run(&wrk, &script, &opts, Target::McpStateful, &server.addr, clients, Some(&session))?);
+            runs.push(wrk_run(&wrk, &script, &opts, Target::McpStateful, &server, clients, Some(&session))?);
         }
         server.stop()?;
     }
@@ -215,6 +217,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         inproc,
         idle,
         after_load,
+        bare_idle,
         runs,
         exports,
         wrk_version: wrk_version(&wrk),
@@ -512,6 +515,17 @@ impl Server {
         })
     }
 
+    /// User + system CPU time the process has used so far.
+    fn cpu_seconds(&self) -> Result<f64> {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid))
+            .with_context(|| format!("reading /proc/{}/stat of {}", self.pid, self.name))?;
+        // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        Ok((ticks(11) + ticks(12)) as f64 / clock_ticks())
+    }
+
     fn stop(&mut self) -> Result<()> {
         match self.guard.terminate(Duration::from_secs(10))? {
             Some((status, took)) => println!("stopped {} ({status}, {:.1}s)", self.name, took.as_secs_f64()),
@@ -519,6 +533,20 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// `getconf CLK_TCK` (100 on Linux), the unit of the times in /proc/PID/stat.
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .filter(|t: &f64| *t > 0.0)
+            .unwrap_or(100.0)
+    })
 }
 
 fn tail(text: &str, n: usize) -> String {
@@ -681,6 +709,8 @@ struct WrkRun {
     latency: Latency,
     errors: u64,
     first_bad: String,
+    /// Server CPU time (user + system) per call: what one call costs, whatever the contention.
+    cpu_us_per_call: f64,
 }
 
 fn wrk_run(
@@ -688,10 +718,11 @@ fn wrk_run(
     script: &Path,
     opts: &Options,
     target: Target,
-    addr: &str,
+    server: &Server,
     clients: u32,
     session: Option<&str>,
 ) -> Result<WrkRun> {
+    let addr = &server.addr;
     let threads = clients.min(2);
     let (path, mode) = if target == Target::Bare { ("/query", "bare") } else { ("/mcp", "mcp") };
     let mut cmd = Command::new(wrk);
@@ -711,6 +742,7 @@ fn wrk_run(
     }
     println!("$ {}", crate::util::display(&cmd));
     let mut lines = Vec::new();
+    let cpu_before = server.cpu_seconds()?;
     let status =
         run_streaming(&mut cmd, Duration::from_secs(opts.duration + 60), |line| lines.push(line.text().to_string()))?;
     let log = target_dir().join("bench").join(format!("wrk-{}-c{clients}.txt", target.slug()));
@@ -720,6 +752,7 @@ fn wrk_run(
         Some(s) => bail!("wrk failed ({s}); output in {}", rel(&log)),
         None => bail!("wrk did not finish in time; output in {}", rel(&log)),
     }
+    let cpu = server.cpu_seconds()? - cpu_before;
     let json_line = lines
         .iter()
         .find_map(|l| l.strip_prefix("BENCH_JSON "))
@@ -740,14 +773,16 @@ fn wrk_run(
         latency: Latency { p50_us: n("p50_us")?, p90_us: n("p90_us")?, p99_us: n("p99_us")?, max_us: n("max_us")? },
         errors,
         first_bad: v.str("first_bad").unwrap_or("").to_string(),
+        cpu_us_per_call: cpu * 1e6 / requests.max(1) as f64,
     };
     println!(
-        "{} @ {clients} client(s): {:.0} calls/s, p50 {} p99 {} max {}, {} errors of {requests}",
+        "{} @ {clients} client(s): {:.0} calls/s, p50 {} p99 {} max {}, server CPU {:.0} µs/call, {} errors of {requests}",
         target.label(),
         run.calls_per_s,
         ms(run.latency.p50_us),
         ms(run.latency.p99_us),
         ms(run.latency.max_us),
+        run.cpu_us_per_call,
         run.errors
     );
     if !run.first_bad.is_empty() {
@@ -919,6 +954,7 @@ struct Report {
     inproc: InProcess,
     idle: Memory,
     after_load: Memory,
+    bare_idle: Memory,
     runs: Vec<WrkRun>,
     exports: Vec<ExportRun>,
     wrk_version: String,
@@ -1025,11 +1061,14 @@ impl Report {
             let _ = writeln!(s, "| {} | {} | {} | **{}** |", c.what, c.value, c.target, verdict(c.pass));
         }
 
-        let _ = writeln!(s, "\n| figure | calls/s | p50 | p90 | p99 | max | errors |\n|---|---|---|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "\n| figure | calls/s | p50 | p90 | p99 | max | server CPU per call | errors |\n|---|---|---|---|---|---|---|---|"
+        );
         let i = &self.inproc;
         let _ = writeln!(
             s,
-            "| in process, `Core::call` (sequential, {} calls) | — | {} | {} | {} | {} | 0 |",
+            "| in process, `Core::call` (sequential, {} calls) | — | {} | {} | {} | {} | | 0 |",
             thousands(i.calls as f64),
             ms(i.core.p50_us),
             ms(i.core.p90_us),
@@ -1038,7 +1077,7 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "| in process, `Store::query_reports` only | — | {} | {} | {} | {} | 0 |",
+            "| in process, `Store::query_reports` only | — | {} | {} | {} | {} | | 0 |",
             ms(i.store.p50_us),
             ms(i.store.p90_us),
             ms(i.store.p99_us),
@@ -1046,14 +1085,14 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "| in process, `Core::call` on {} concurrent tasks | {} | | | | | 0 |",
+            "| in process, `Core::call` on {} concurrent tasks | {} | | | | | | 0 |",
             i.tasks,
             thousands(i.concurrent_calls_per_s)
         );
         for r in &self.runs {
             let _ = writeln!(
                 s,
-                "| {}, {} client{} | {} | {} | {} | {} | {} | {} of {} |",
+                "| {}, {} client{} | {} | {} | {} | {} | {} | {:.0} µs | {} of {} |",
                 r.target.label(),
                 r.clients,
                 if r.clients == 1 { "" } else { "s" },
@@ -1062,6 +1101,7 @@ impl Report {
                 ms(r.latency.p90_us),
                 ms(r.latency.p99_us),
                 ms(r.latency.max_us),
+                r.cpu_us_per_call,
                 r.errors,
                 thousands(r.requests as f64)
             );
@@ -1072,6 +1112,7 @@ impl Report {
         for (what, m) in [
             ("`mcp-oilfield` idle (20 calls, then 3 s idle)", &self.idle),
             ("`mcp-oilfield` after the stateless load runs", &self.after_load),
+            ("`bare_reference` idle (20 calls, then 3 s idle), for comparison", &self.bare_idle),
         ] {
             let _ = writeln!(
                 s,
