@@ -711,6 +711,15 @@ struct WrkRun {
     first_bad: String,
     /// Server CPU time (user + system) per call: what one call costs, whatever the contention.
     cpu_us_per_call: f64,
+    /// Connections busy on average (calls/s × mean latency, Little's law). wrk never reports a
+    /// request that gets no reply at all, so a value well below `clients` means stalled requests.
+    busy_connections: f64,
+}
+
+impl WrkRun {
+    fn stalled(&self) -> bool {
+        self.busy_connections < 0.75 * f64::from(self.clients)
+    }
 }
 
 fn wrk_run(
@@ -774,6 +783,7 @@ fn wrk_run(
         errors,
         first_bad: v.str("first_bad").unwrap_or("").to_string(),
         cpu_us_per_call: cpu * 1e6 / requests.max(1) as f64,
+        busy_connections: requests as f64 / seconds.max(1e-9) * n("mean_us")? / 1e6,
     };
     println!(
         "{} @ {clients} client(s): {:.0} calls/s, p50 {} p99 {} max {}, server CPU {:.0} µs/call, {} errors of {requests}",
@@ -787,6 +797,12 @@ fn wrk_run(
     );
     if !run.first_bad.is_empty() {
         println!("  first bad reply: {}", run.first_bad);
+    }
+    if run.stalled() {
+        println!(
+            "  warning: only {:.1} of {clients} connections were busy on average: some requests got no reply",
+            run.busy_connections
+        );
     }
     Ok(run)
 }
@@ -1019,11 +1035,12 @@ impl Report {
         }
         let errors: u64 = self.runs.iter().map(|r| r.errors).sum();
         let requests: u64 = self.runs.iter().map(|r| r.requests).sum();
+        let stalled = self.runs.iter().filter(|r| r.stalled()).count();
         checks.push(Check {
-            what: "errors over HTTP (non-2xx, JSON-RPC error, isError, socket)".into(),
-            value: format!("{errors} of {}", thousands(requests as f64)),
+            what: "errors over HTTP (non-2xx, JSON-RPC error, isError, socket; runs with unanswered requests)".into(),
+            value: format!("{errors} of {}; {stalled} run(s) with stalled connections", thousands(requests as f64)),
             target: "0".into(),
-            pass: errors == 0,
+            pass: errors == 0 && stalled == 0,
         });
         checks
     }

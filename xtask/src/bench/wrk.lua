@@ -42,13 +42,16 @@ function init(args)
 end
 
 function request()
+  -- JSON-RPC ids must be unique among a session's requests in flight (a repeated id leaves the
+  -- earlier request unanswered): number them per thread and keep the threads apart.
   seq = seq + 1
+  local id = tid * 1000000000 + seq
   local well = string.format("SD-%04d", math.random(1, wells))
   local body
   if mode == "mcp" then
     body = string.format(
       '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"query_drilling_data","arguments":{"well_id":"%s","limit":%d}}}',
-      seq, well, limit)
+      id, well, limit)
   else
     body = string.format('{"well_id":"%s","limit":%d}', well, limit)
   end
