@@ -115,6 +115,11 @@ pub trait App: Sized + Send + Sync + 'static {
     /// Persist an audit record (the core already logged it on the `audit` target).
     fn audit(&self, _record: &AuditRecord) {}
 
+    /// Called once after serving ended (connections drained): flush buffers, close clients.
+    fn on_shutdown(&self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
     /// Run a server-specific subcommand.
     fn run_command(
         command: Self::Command,

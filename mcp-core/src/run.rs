@@ -195,7 +195,7 @@ async fn serve<A: App>(config: Arc<Config<A::Section>>, flags: A::Flags) -> Exit
     let shutdown = CancellationToken::new();
     transport::cancel_on_signal(shutdown.clone());
     let fallback = if core_cfg.transport.is_http() { Caller::default() } else { stdio_caller(core_cfg) };
-    let core = Arc::new(Core::new(app, config.clone(), prepared.surface, metrics, fallback, shutdown));
+    let core = Arc::new(Core::new(app.clone(), config.clone(), prepared.surface, metrics, fallback, shutdown));
 
     let result = if core_cfg.transport.is_http() {
         let addr = (core_cfg.host.as_str(), core_cfg.port);
@@ -226,6 +226,7 @@ async fn serve<A: App>(config: Arc<Config<A::Section>>, flags: A::Flags) -> Exit
         tracing::info!(server = A::NAME, version = A::VERSION, "serving on stdio");
         transport::serve_stdio(core).await
     };
+    app.on_shutdown().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -75,17 +75,47 @@ macro_rules! audit_where {
     };
 }
 
+const INSERT_AUDIT: &str = "INSERT INTO audit_log (ts, caller_id, caller_email, caller_role, tool, arguments, \
+     outcome, rows_affected, duration_ms, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
 impl Store {
+    /// Append several entries in one transaction (the tool layer's background audit writer).
+    pub async fn record_audit_batch(&self, entries: Vec<AuditEntry>) -> Result<usize, DbError> {
+        let rows = entries
+            .into_iter()
+            .map(|e| Ok((e.ts.to_rfc3339_opts(SecondsFormat::Millis, true), serde_json::to_string(&e.arguments)?, e)))
+            .collect::<Result<Vec<_>, DbError>>()?;
+        self.write(move |conn, _| {
+            let tx = conn.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(INSERT_AUDIT)?;
+                for (ts, arguments, e) in &rows {
+                    insert.execute(rusqlite::params![
+                        ts,
+                        e.caller_id,
+                        e.caller_email,
+                        e.caller_role,
+                        e.tool,
+                        arguments,
+                        e.outcome,
+                        e.rows_affected,
+                        e.duration_ms,
+                        e.message
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(rows.len())
+        })
+        .await
+    }
+
     /// Append an entry; returns its id.
     pub async fn record_audit(&self, entry: AuditEntry) -> Result<i64, DbError> {
         let arguments = serde_json::to_string(&entry.arguments)?;
         let ts = entry.ts.to_rfc3339_opts(SecondsFormat::Millis, true);
         self.write(move |conn, _| {
-            conn.prepare_cached(
-                "INSERT INTO audit_log (ts, caller_id, caller_email, caller_role, tool, arguments, \
-                 outcome, rows_affected, duration_ms, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(rusqlite::params![
+            conn.prepare_cached(INSERT_AUDIT)?.execute(rusqlite::params![
                 ts,
                 entry.caller_id,
                 entry.caller_email,

@@ -132,6 +132,17 @@ fn stdio_writes_only_protocol_to_stdout() {
     let tools = seen[1]["result"]["tools"].as_array().unwrap();
     assert!(tools.iter().any(|t| t["name"] == "export_all_data"), "MCP_USER_ROLE=ADMIN sees admin tools");
     assert_eq!(seen[2]["result"]["structuredContent"]["well"]["id"], "ZT-101");
+    // the audit queue was flushed before the process exited
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let log = rt.block_on(async {
+        let store = mcp_oilfield::db::Store::open(&dir.path().join("s.db"), 1).await.unwrap();
+        store
+            .query_audit(mcp_oilfield::db::AuditQuery { tool: Some("get_well".into()), ..Default::default() })
+            .await
+            .unwrap()
+    });
+    assert_eq!(log.total, 1, "{log:?}");
+    assert_eq!(log.items[0].caller_role.as_deref(), Some("ADMIN"));
 }
 
 #[test]
