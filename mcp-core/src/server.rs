@@ -151,7 +151,8 @@ impl<A: App> Core<A> {
         cancel: CancellationToken,
     ) -> Result<Dispatched, CallError> {
         let Some(def) = self.surface.get(name) else {
-            self.metrics.tool_call(name_label(name), "unknown_tool", 0.0);
+            // A bounded label: the attempted name is client input.
+            self.metrics.tool_call("unknown", "unknown_tool", 0.0);
             return Err(CallError::UnknownTool(name.to_owned()));
         };
         let span = tracing::info_span!(
@@ -258,11 +259,6 @@ impl<A: App> Core<A> {
         }
         extensions.get::<Arc<Caller>>().cloned().unwrap_or_else(|| self.fallback_caller.clone())
     }
-}
-
-/// Bound the metric label of names that are not tools (unknown-tool attempts).
-fn name_label(_unknown: &str) -> &'static str {
-    "unknown"
 }
 
 /// SHA-256 of the arguments (canonical JSON), first 16 hex chars.

@@ -34,13 +34,26 @@ pub fn load<A: App>(
 /// # Panics
 /// When the config is invalid or the app cannot be built (a test setup error).
 pub async fn core<A: App>(dir: &Path, yaml: &str, env: &[(&str, &str)], flags: A::Flags) -> Arc<Core<A>> {
+    build::<A>(dir, yaml, env, flags, false).await.0
+}
+
+/// Load, prepare and build `A` the way `serve` does; the stdio caller applies unless `http`.
+async fn build<A: App>(
+    dir: &Path,
+    yaml: &str,
+    env: &[(&str, &str)],
+    flags: A::Flags,
+    http: bool,
+) -> (Arc<Core<A>>, Arc<crate::auth::Authenticator>, crate::transport::IdentityResolver) {
     let loaded = load::<A>(dir, yaml, env, A::flag_layers(&flags)).unwrap_or_else(|e| panic!("test config: {e}"));
     let config = loaded.config.clone();
-    let prepared = prepare::<A>(&config).unwrap_or_else(|e| panic!("test config: {e}"));
+    let crate::run::Prepared { surface, auth, identity } =
+        prepare::<A>(&config).unwrap_or_else(|e| panic!("test config: {e}"));
     let app = Arc::new(A::build(config.clone(), flags).await.unwrap_or_else(|e| panic!("building the app: {e:#}")));
     let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
-    let caller = crate::run::stdio_caller(&config.core);
-    Arc::new(Core::new(app, config, prepared.surface, metrics, caller, CancellationToken::new()))
+    let caller = if http { Caller::default() } else { crate::run::stdio_caller(&config.core) };
+    let core = Arc::new(Core::new(app, config, surface, metrics, caller, CancellationToken::new()));
+    (core, auth, identity)
 }
 
 /// A server running on 127.0.0.1:0 inside the test process; stopped on drop.
@@ -70,14 +83,9 @@ impl<A: App> TestServer<A> {
     /// When the config is invalid or the app cannot be built (a test setup error).
     pub async fn start(dir: &Path, yaml: &str, env: &[(&str, &str)], flags: A::Flags) -> Self {
         let yaml = format!("transport: http\nport: 0\n{yaml}");
-        let loaded = load::<A>(dir, &yaml, env, A::flag_layers(&flags)).unwrap_or_else(|e| panic!("test config: {e}"));
-        let config = loaded.config.clone();
-        let prepared = prepare::<A>(&config).unwrap_or_else(|e| panic!("test config: {e}"));
-        let app = Arc::new(A::build(config.clone(), flags).await.unwrap_or_else(|e| panic!("building the app: {e:#}")));
-        let shutdown = CancellationToken::new();
-        let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
-        let core = Arc::new(Core::new(app, config, prepared.surface, metrics, Caller::default(), shutdown.clone()));
-        let state = HttpState::new(core.clone(), prepared.auth, prepared.identity);
+        let (core, auth, identity) = build::<A>(dir, &yaml, env, flags, true).await;
+        let shutdown = core.shutdown.clone();
+        let state = HttpState::new(core.clone(), auth, identity);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
         let base = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
         tokio::spawn(serve_http(state, listener, Duration::from_secs(5)));

@@ -173,15 +173,21 @@ impl EnvVar {
     }
 }
 
-/// One layer per set environment variable in `vars`.
-pub fn env_layers(vars: &[EnvVar], lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<Layer>, ConfigError> {
+/// One layer per set environment variable in `vars`; keys are nested under `prefix` when given
+/// (a server section's variables name keys relative to the section).
+pub fn env_layers(
+    vars: &[EnvVar],
+    prefix: Option<&str>,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Layer>, ConfigError> {
     let mut layers = Vec::new();
     for var in vars {
         let Some(text) = lookup(var.name) else { continue };
         let origin = format!("env {}", var.name);
-        let value = env_value(var.kind, &text)
-            .map_err(|reason| ConfigError::new(var.key, reason).from_origin(origin.clone()))?;
-        layers.push(Layer::single(origin, var.key, value));
+        let key = prefix.map_or_else(|| var.key.to_owned(), |p| format!("{p}.{}", var.key));
+        let value =
+            env_value(var.kind, &text).map_err(|reason| ConfigError::new(&key, reason).from_origin(origin.clone()))?;
+        layers.push(Layer::single(origin, &key, value));
     }
     Ok(layers)
 }

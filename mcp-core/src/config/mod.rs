@@ -319,10 +319,8 @@ pub fn load<S: Section>(sources: Sources<'_>) -> Result<Loaded<S>, ConfigError> 
     if let Some(path) = sources.file {
         layers.push(layers::yaml_file(path, &lookup)?);
     }
-    layers.extend(layers::env_layers(CORE_ENV, &lookup)?);
-    let section_env: Vec<EnvVar> =
-        S::env_vars().iter().map(|v| EnvVar { key: leak_key(S::KEY, v.key), ..*v }).collect();
-    layers.extend(layers::env_layers(&section_env, &lookup)?);
+    layers.extend(layers::env_layers(CORE_ENV, None, &lookup)?);
+    layers.extend(layers::env_layers(S::env_vars(), Some(S::KEY), &lookup)?);
     layers.extend(sources.flags);
 
     let known: Vec<String> = match serde_json::to_value(CoreConfig::default()) {
@@ -355,11 +353,6 @@ pub fn load<S: Section>(sources: Sources<'_>) -> Result<Loaded<S>, ConfigError> 
         ConfigError { key, origin, reason: e.reason }
     })?;
     Ok(Loaded { config: Arc::new(Config { core, server }), figment })
-}
-
-fn leak_key(section: &str, key: &str) -> &'static str {
-    // Section env tables are static and tiny; the joined keys live for the process.
-    Box::leak(format!("{section}.{key}").into_boxed_str())
 }
 
 /// Is `host` a loopback address or name?
