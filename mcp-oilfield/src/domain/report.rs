@@ -17,33 +17,46 @@ pub struct DailyReport {
     /// Depth drilled this day, m.
     pub footage_m: f64,
     /// Bit type, e.g. PDC or tricone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bit_type: Option<String>,
     /// Bit diameter, mm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bit_diameter_mm: Option<f64>,
     /// Weight on bit, kN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wob_kn: Option<f64>,
     /// Rate of penetration, m/h.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rop_m_per_h: Option<f64>,
     /// Rotary speed, rpm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotary_rpm: Option<f64>,
     /// Torque, kN·m.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub torque_knm: Option<f64>,
     /// Standpipe / pump pressure, MPa.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pump_pressure_mpa: Option<f64>,
     /// Flow rate, L/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_rate_lps: Option<f64>,
     /// Mud density, g/cm³.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mud_density_gcc: Option<f64>,
     /// Funnel viscosity, s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mud_viscosity_s: Option<f64>,
     /// Pure drilling hours, h.
     pub drilling_hours: f64,
     /// Non-productive time, h.
     pub npt_hours: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub npt_reason: Option<String>,
     /// Main work of the day, free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_work: Option<String>,
     /// Daily cost, currency units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_cost: Option<f64>,
     /// Starts at 1, +1 on every update; pass it back as `expected_version` to update safely.
     pub version: i64,
