@@ -11,6 +11,7 @@ use mcp_core::{App, AuditRecord, Caller, Denial, Readiness, ToolDef};
 use crate::config::{OilfieldConfig, absolute};
 use crate::db::{AuditEntry, Store};
 use crate::rbac::{Grant, Level, Policy};
+use crate::readiness::{COUNT_TTL, ReadinessProbe};
 
 /// The running oilfield server.
 pub struct Oilfield {
@@ -21,6 +22,7 @@ pub struct Oilfield {
     /// Where exports are written.
     pub export_dir: PathBuf,
     audit: AuditWriter,
+    readiness: ReadinessProbe,
 }
 
 /// Persists audit records in the background, many per transaction, so a tool call never waits
@@ -114,7 +116,9 @@ impl Oilfield {
             }
         }
         let audit = AuditWriter::start(store.clone());
+        let readiness = ReadinessProbe::new(store.clone(), COUNT_TTL);
         Ok(Self {
+            readiness,
             store,
             policy: Policy::new(&config.effective_roles(), &config.fallback_role),
             export_dir: config.export_dir.clone(),
@@ -173,7 +177,7 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
     }
 
     async fn ready(&self) -> Readiness {
-        match self.store.count_reports().await {
+        match self.readiness.total_records().await {
             Ok(total) => Readiness::ready(serde_json::json!({"database": "connected", "total_records": total})),
             Err(e) => {
                 tracing::error!(error = %e, "readiness: database check failed");

@@ -15,4 +15,5 @@ pub mod app;
 pub mod config;
 pub mod plot;
 pub mod rbac;
+pub mod readiness;
 pub mod tools;
