@@ -172,7 +172,8 @@ pub struct CoreConfig {
     pub oauth: OAuthConfig,
     /// Allow `auth: none` on a non-loopback address.
     pub allow_unauthenticated: bool,
-    /// Log level or `RUST_LOG`-style filter.
+    /// Log level or `RUST_LOG`-style filter. rmcp's per-request INFO lines stay off unless the
+    /// filter names `rmcp` or asks for `debug`/`trace`.
     pub log_level: String,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
