@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 #[allow(deprecated)]
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
@@ -184,25 +185,22 @@ impl<A: App> Core<A> {
                 return Err(ToolError::PermissionDenied(msg));
             }
             let ctx = ToolContext { caller: caller.clone(), progress, cancel: cancel.clone() };
-            let task = tokio::spawn(def.invoke(self.app.clone(), ctx, args.clone()).in_current_span());
-            let abort = task.abort_handle();
+            // Run in place, not in a spawned task (a spawn and a cross-thread wake per call):
+            // a panic is caught here, and dropping the future on timeout or cancellation stops it.
+            let handler = std::panic::AssertUnwindSafe(def.invoke(self.app.clone(), ctx, args.clone())).catch_unwind();
             tokio::select! {
-                joined = tokio::time::timeout(self.call_timeout, task) => match joined {
+                joined = tokio::time::timeout(self.call_timeout, handler) => match joined {
                     Ok(Ok(result)) => result,
-                    Ok(Err(join)) if join.is_panic() => {
+                    Ok(Err(_panic)) => {
                         tracing::error!(tool = name, "tool handler panicked");
                         Err(ToolError::internal(format!("Tool {name} failed unexpectedly (internal error); the failure was logged")))
                     }
-                    Ok(Err(_)) => Err(ToolError::internal(format!("Tool {name} was cancelled"))),
-                    Err(_) => {
-                        abort.abort();
-                        Err(ToolError::Upstream(format!(
-                            "Tool {name} timed out after {}s; narrow the request (smaller date range or limit) and retry",
-                            self.call_timeout.as_secs()
-                        )))
-                    }
+                    Err(_) => Err(ToolError::Upstream(format!(
+                        "Tool {name} timed out after {}s; narrow the request (smaller date range or limit) and retry",
+                        self.call_timeout.as_secs()
+                    ))),
                 },
-                () = cancel.cancelled() => { abort.abort(); Err(ToolError::internal(format!("Tool {name} was cancelled by the client"))) }
+                () = cancel.cancelled() => { Err(ToolError::internal(format!("Tool {name} was cancelled by the client"))) }
             }
         }
         .instrument(span.clone())
