@@ -313,19 +313,6 @@ impl Store {
         })
         .await
     }
-
-    /// Synchronous export for callers already on a blocking thread (e.g. writing to a file they
-    /// keep using afterwards). Do not call from async code.
-    pub fn export_blocking<W: Write>(
-        &self,
-        scope: &Scope,
-        filter: &ExportFilter,
-        format: ExportFormat,
-        writer: W,
-        on_progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<ExportSummary, DbError> {
-        self.read_blocking(|conn| run_export(conn, scope, filter, format, writer, on_progress))
-    }
 }
 
 /// Same as [`Store::export`].

@@ -5,6 +5,11 @@
 //! - reads use read-only connections (`SQLITE_OPEN_READ_ONLY`) from a bounded r2d2 pool,
 //! - writes use the single writer connection behind a mutex, each in an `IMMEDIATE` transaction.
 //!
+//! Calls wait for a free connection *before* taking a blocking thread (a semaphore per kind,
+//! as many permits as connections), so a burst of calls queues as futures, not as threads parked
+//! on the pool or the writer mutex, and a call whose caller gave up (timeout, cancellation)
+//! while queued never starts: no write lands after its client was told it timed out.
+//!
 //! Every well/report operation takes the caller's [`Scope`] and applies it inside SQL: a well
 //! outside the scope behaves as if it did not exist. Deleted rows (`deleted_at` set) are invisible
 //! to every read. See `schema` for how soft deletes interact with "one report per well per day".
@@ -27,6 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{Local, NaiveDate, SecondsFormat, Utc};
 use rusqlite::Connection;
+use tokio::sync::Semaphore;
 
 pub use audit::{AuditEntry, AuditQuery};
 pub use error::DbError;
@@ -54,6 +60,10 @@ struct Inner {
     path: PathBuf,
     readers: pool::ReadPool,
     writer: Mutex<Connection>,
+    /// One permit per read connection: taken before a read leaves for the blocking pool.
+    read_slots: Arc<Semaphore>,
+    /// One permit: taken before a write leaves for the blocking pool.
+    write_slot: Arc<Semaphore>,
     today_override: Mutex<Option<NaiveDate>>,
 }
 
@@ -87,11 +97,14 @@ impl Store {
         let mut writer = pool::open_writer(path)?;
         schema::migrate(&mut writer)?;
         let readers = pool::read_pool(path, read_pool_size)?;
+        let read_slots = Arc::new(Semaphore::new(readers.max_size() as usize));
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 readers,
                 writer: Mutex::new(writer),
+                read_slots,
+                write_slot: Arc::new(Semaphore::new(1)),
                 today_override: Mutex::new(None),
             }),
         })
@@ -112,14 +125,25 @@ impl Store {
         *lock(&self.inner.today_override) = today;
     }
 
-    /// Run `f` on a pooled read-only connection on the blocking pool.
+    /// Run `f` on a pooled read-only connection on the blocking pool, once one is free (waits
+    /// at most [`POOL_WAIT`]).
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     {
+        let slot = tokio::time::timeout(POOL_WAIT, Arc::clone(&self.inner.read_slots).acquire_owned())
+            .await
+            .map_err(|_| {
+                DbError::Storage(format!(
+                    "no read connection became free within {} s (every connection is busy); retry shortly",
+                    POOL_WAIT.as_secs()
+                ))
+            })?
+            .map_err(|_| DbError::Storage("the database is closed".into()))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let conn = inner.readers.get()?;
             f(&conn)
         })
@@ -127,29 +151,32 @@ impl Store {
     }
 
     /// Run `f` on the writer connection (exclusive) on the blocking pool; `f` gets "today".
+    /// Queued writes wait as futures, in order; one dropped while queued never runs.
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection, NaiveDate) -> Result<T, DbError> + Send + 'static,
     {
+        let slot = Arc::clone(&self.inner.write_slot)
+            .acquire_owned()
+            .await
+            .map_err(|_| DbError::Storage("the database is closed".into()))?;
         let store = self.clone();
-        tokio::task::spawn_blocking(move || store.write_blocking(f)).await?
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            store.write_blocking(f)
+        })
+        .await?
     }
 
     /// Synchronous writer access (only from blocking contexts).
-    pub(crate) fn write_blocking<T>(
+    fn write_blocking<T>(
         &self,
         f: impl FnOnce(&mut Connection, NaiveDate) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let today = self.today();
         let mut conn = lock(&self.inner.writer);
         f(&mut conn, today)
-    }
-
-    /// Synchronous pooled read access (only from blocking contexts).
-    pub(crate) fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> Result<T, DbError>) -> Result<T, DbError> {
-        let conn = self.inner.readers.get()?;
-        f(&conn)
     }
 
     /// Check that a read connection works.
@@ -183,6 +210,75 @@ impl Store {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Threads of this process (nextest runs each test in its own process).
+    fn threads() -> usize {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_reads_queues_without_a_thread_per_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("burst.db"), 2).await.unwrap();
+        let before = threads();
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let calls: Vec<_> = (0..64)
+            .map(|_| {
+                let (store, running, most) = (store.clone(), Arc::clone(&running), Arc::clone(&most));
+                tokio::spawn(async move {
+                    store
+                        .read(move |c| {
+                            let now = running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                            most.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let during = threads();
+        for call in calls {
+            assert_eq!(call.await.unwrap().unwrap(), 1);
+        }
+        assert!(most.load(std::sync::atomic::Ordering::SeqCst) <= 2, "more reads ran than connections");
+        // 64 queued reads on 2 connections: a couple of blocking threads, not one per call.
+        assert!(during <= before + 4, "{during} threads during the burst, {before} before");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_abandoned_while_queued_never_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("queued.db"), 1).await.unwrap();
+        let busy = store.clone();
+        let first = tokio::spawn(async move {
+            busy.write(|_, _| {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                Ok(())
+            })
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // The caller gives up while the write waits for the writer (as Core::call does on timeout).
+        let queued = store.write(|c, _| {
+            Ok(c.execute(
+                "INSERT INTO audit_log (ts, tool, arguments, outcome, duration_ms) VALUES ('t', 'late', '{}', 'ok', 0)",
+                [],
+            )?)
+        });
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(50), queued).await.is_err());
+        first.await.unwrap().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let late: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM audit_log WHERE tool = 'late'", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(late, 0, "a write whose caller gave up ran anyway");
+    }
 
     #[tokio::test]
     async fn read_connections_are_read_only_and_schema_is_versioned() {
