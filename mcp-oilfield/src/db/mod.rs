@@ -254,15 +254,19 @@ mod tests {
     async fn a_write_abandoned_while_queued_never_runs() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("queued.db"), 1).await.unwrap();
+        // The first write holds the writer until the test releases it.
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
         let busy = store.clone();
         let first = tokio::spawn(async move {
-            busy.write(|_, _| {
-                std::thread::sleep(std::time::Duration::from_millis(300));
+            busy.write(move |_, _| {
+                let _ = started_tx.send(());
+                let _ = release_rx.recv();
                 Ok(())
             })
             .await
         });
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        started_rx.await.unwrap();
         // The caller gives up while the write waits for the writer (as Core::call does on timeout).
         let queued = store.write(|c, _| {
             Ok(c.execute(
@@ -271,6 +275,7 @@ mod tests {
             )?)
         });
         assert!(tokio::time::timeout(std::time::Duration::from_millis(50), queued).await.is_err());
+        release_tx.send(()).unwrap();
         first.await.unwrap().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let late: i64 = store
