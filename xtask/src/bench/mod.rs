@@ -25,6 +25,7 @@
 
 mod http;
 mod json;
+pub mod link_order;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -52,7 +53,8 @@ usage: cargo xtask bench [oilfield] [options]
   --duration SECS     length of each wrk run (default 10)
   --concurrency N     the concurrent-clients level (default 16; 1 client is always measured too)
   --calls N           in-process calls per stage (default 20000)
-  --no-build          use the release binaries already in target/release
+  --no-build          use the binaries already built: target/release, and the link-ordered
+                      server of an earlier run when its relink completed
   --no-stateful       skip the stateful (session) Streamable HTTP runs
   --reseed            re-create the cached 1M-report database (target/bench/oilfield-1m.db)
   --update-readme     also write the table into README.md between the bench:oilfield markers
@@ -133,8 +135,8 @@ pub fn bench(args: &[String]) -> Result<()> {
         println!("\n==> [{step}/{steps}] {what} ({:.0}s)", started.elapsed().as_secs_f64());
     };
 
-    progress("build release binaries");
-    let bins = Bins::locate();
+    progress("build release binaries, then the link-ordered server");
+    let mut bins = Bins::locate();
     if opts.build {
         run(cargo().args([
             "build",
@@ -149,6 +151,20 @@ pub fn bench(args: &[String]) -> Result<()> {
             "bench_inprocess",
         ]))?;
     }
+    let server_build = if opts.build { link_order::build()? } else { link_order::existing() };
+    let server_build = match server_build {
+        link_order::Outcome::Ordered { exe, functions } => {
+            bins.server = exe;
+            format!(
+                "the link-ordered build that `cargo xtask dist` ships ({} functions that start-up and requests run placed first)",
+                thousands(functions as f64)
+            )
+        }
+        link_order::Outcome::Unavailable { why } => {
+            println!("warning: measuring the plain release build: {why}");
+            format!("the plain release build (no link order: {why})")
+        }
+    };
     bins.check()?;
     let wrk = ensure_wrk()?;
     let script = dir.join("oilfield.lua");
@@ -222,6 +238,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         runs,
         exports,
         wrk_version: wrk_version(&wrk),
+        server_build,
         elapsed: measuring.elapsed(),
     };
     let section = report.markdown();
@@ -984,6 +1001,8 @@ struct Report {
     runs: Vec<WrkRun>,
     exports: Vec<ExportRun>,
     wrk_version: String,
+    /// Which `mcp-oilfield` binary was measured.
+    server_build: String,
     elapsed: Duration,
 }
 
@@ -1074,7 +1093,7 @@ impl Report {
              Database: {} daily reports of {} wells ({}). Call: `query_drilling_data` \
              `{{\"well_id\": <random of {}>, \"limit\": {LIMIT}}}` (latest {LIMIT} reports of a well). \
              HTTP load: {} on 127.0.0.1, {} s per run, keep-alive connections, every reply checked. \
-             The run took {:.0} s (database check and measurements, without the build).\n",
+             Server binary: {}. The run took {:.0} s (database check and measurements, without the build).\n",
             m.date,
             m.commit,
             m.cpus,
@@ -1088,6 +1107,7 @@ impl Report {
             thousands(WELLS as f64),
             self.wrk_version,
             o.duration,
+            self.server_build,
             self.elapsed.as_secs_f64(),
         );
         let _ = writeln!(s, "| target | measured | goal | result |\n|---|---|---|---|");
