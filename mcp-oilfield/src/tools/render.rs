@@ -15,16 +15,36 @@ fn opt(v: Option<&str>) -> &str {
     v.filter(|s| !s.is_empty()).unwrap_or("-")
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "/").replace('\n', " ")
+/// The first `n` characters of `s` (whole characters, one allocation by the caller at most).
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
-/// A markdown table.
+/// Appends `s` as a table cell: a `|` would end the cell and a newline the row.
+fn push_cell(out: &mut String, s: &str) {
+    if s.contains(['|', '\n']) {
+        out.extend(s.chars().map(|c| match c {
+            '|' => '/',
+            '\n' => ' ',
+            c => c,
+        }));
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// A markdown table. Cells are written straight into the output (a page of reports has a few
+/// hundred of them; this is on the path of every read call).
 pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut out = format!("| {} |\n|{}\n", headers.join(" | "), "---|".repeat(headers.len()));
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
+        out.push('|');
+        for c in &row {
+            out.push(' ');
+            push_cell(&mut out, c);
+            out.push_str(" |");
+        }
+        out.push('\n');
     }
     out
 }
@@ -119,7 +139,7 @@ pub fn reports(p: &Paged<DailyReport>, offset: u64) -> String {
             num(r.mud_density_gcc, 2),
             num(Some(r.drilling_hours), 1),
             if r.npt_hours > 0.0 { format!("{:.1} {}", r.npt_hours, opt(r.npt_reason.as_deref())) } else { "0".into() },
-            opt(r.main_work.as_deref()).chars().take(60).collect(),
+            first_chars(opt(r.main_work.as_deref()), 60).to_owned(),
         ]
     });
     format!(
@@ -293,7 +313,7 @@ pub fn weekly(w: &WeeklySummary) -> String {
             num(Some(r.footage_m), 0),
             num(r.rop_m_per_h, 1),
             num(Some(r.npt_hours), 1),
-            opt(r.main_work.as_deref()).chars().take(50).collect(),
+            first_chars(opt(r.main_work.as_deref()), 50).to_owned(),
         ]
     });
     out.push_str(&table(&["date", "MD m", "footage m", "ROP m/h", "NPT h", "main work"], rows));
@@ -318,4 +338,22 @@ pub fn import_report(r: &ImportReport, dry_run: bool) -> String {
         let _ = writeln!(out, "- ... and {} more", r.rejected.len() - 50);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_chars_counts_characters_not_bytes() {
+        assert_eq!(first_chars("gauge ø 311 mm", 7), "gauge ø");
+        assert_eq!(first_chars("short", 60), "short");
+        assert_eq!(first_chars("", 3), "");
+    }
+
+    #[test]
+    fn table_cells_cannot_break_the_table() {
+        let rows = [vec!["x|y".to_owned(), "line\nnext".to_owned()], vec!["plain".to_owned(), String::new()]];
+        assert_eq!(table(&["a", "b"], rows), "| a | b |\n|---|---|\n| x/y | line next |\n| plain |  |\n");
+    }
 }
