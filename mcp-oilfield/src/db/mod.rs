@@ -212,42 +212,57 @@ mod tests {
     use super::*;
 
     /// Threads of this process (nextest runs each test in its own process).
-    fn threads() -> usize {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+    /// Threads of this process named `name` (tokio names its workers and blocking threads after
+    /// the runtime's `thread_name`): other tests running in the same process do not count.
+    fn threads_named(name: &str) -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .flatten()
+            .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
+            .count()
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_burst_of_reads_queues_without_a_thread_per_call() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("burst.db"), 2).await.unwrap();
-        let before = threads();
-        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let calls: Vec<_> = (0..64)
-            .map(|_| {
-                let (store, running, most) = (store.clone(), Arc::clone(&running), Arc::clone(&most));
-                tokio::spawn(async move {
-                    store
-                        .read(move |c| {
-                            let now = running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                            most.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
-                            std::thread::sleep(std::time::Duration::from_millis(20));
-                            running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)
-                        })
-                        .await
+    #[test]
+    fn a_burst_of_reads_queues_without_a_thread_per_call() {
+        const NAME: &str = "burst-reads";
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(NAME)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("burst.db"), 2).await.unwrap();
+            let before = threads_named(NAME);
+            assert!(before >= 2, "the runtime's workers carry its name ({before} found)");
+            let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let calls: Vec<_> = (0..64)
+                .map(|_| {
+                    let (store, running, most) = (store.clone(), Arc::clone(&running), Arc::clone(&most));
+                    tokio::spawn(async move {
+                        store
+                            .read(move |c| {
+                                let now = running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                                most.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                                std::thread::sleep(std::time::Duration::from_millis(20));
+                                running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                                Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)
+                            })
+                            .await
+                    })
                 })
-            })
-            .collect();
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let during = threads();
-        for call in calls {
-            assert_eq!(call.await.unwrap().unwrap(), 1);
-        }
-        assert!(most.load(std::sync::atomic::Ordering::SeqCst) <= 2, "more reads ran than connections");
-        // 64 queued reads on 2 connections: a couple of blocking threads, not one per call.
-        assert!(during <= before + 4, "{during} threads during the burst, {before} before");
+                .collect();
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let during = threads_named(NAME);
+            for call in calls {
+                assert_eq!(call.await.unwrap().unwrap(), 1);
+            }
+            assert!(most.load(std::sync::atomic::Ordering::SeqCst) <= 2, "more reads ran than connections");
+            // 64 queued reads on 2 connections: a couple of blocking threads, not one per call.
+            assert!(during <= before + 4, "{during} threads during the burst, {before} before");
+        });
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
