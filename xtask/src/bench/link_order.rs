@@ -31,7 +31,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail, ensure};
 
 use super::json::Json;
-use super::{Server, http, mcp_headers, open_session, which};
+use super::{Server, apt_install, http, mcp_headers, open_session, which};
 use crate::util::{cargo, fnv1a, rel, run, target_dir};
 
 /// The cargo profile of the ordered build (`Cargo.toml`): release code with its symbol table.
@@ -71,11 +71,15 @@ pub fn build() -> Result<Outcome> {
     if !cfg!(target_os = "linux") {
         return Ok(Outcome::Unavailable { why: "link ordering is implemented for Linux (ELF, lld) only".into() });
     }
-    let Some(valgrind) = which("valgrind").or_else(install_valgrind) else {
-        return Ok(Outcome::Unavailable {
-            why: "valgrind is not installed (Debian package `valgrind`; installed automatically when running as root)"
-                .into(),
-        });
+    let valgrind = match which("valgrind").map_or_else(|| apt_install("valgrind"), |p| Ok(Some(p))) {
+        Ok(Some(path)) => path,
+        Ok(None) => {
+            return Ok(Outcome::Unavailable {
+                why: "valgrind is not installed (Debian package `valgrind`; installed automatically when running as root)"
+                    .into(),
+            });
+        }
+        Err(e) => return Ok(Outcome::Unavailable { why: format!("valgrind could not be installed: {e:#}") }),
     };
     // Cargo keeps the artifacts of `cargo build` and of each `cargo rustc -- ARGS` apart and
     // copies the one of the latest command to target/PROFILE/BIN, so each step checks what it got.
@@ -129,22 +133,6 @@ pub fn build() -> Result<Outcome> {
     ensure!(!has_symbol_table(&exe)?, "{} still has its symbol table: the relink did not take effect", rel(&exe));
     fs::write(stamp_path(), format!("{}\n", names.len()))?;
     Ok(Outcome::Ordered { exe, functions: names.len() })
-}
-
-fn install_valgrind() -> Option<PathBuf> {
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if !is_root || which("apt-get").is_none() {
-        return None;
-    }
-    println!("valgrind is not installed: installing the Debian package");
-    let install = || {
-        run(Command::new("apt-get").args(["install", "-y", "-q", "valgrind"]).env("DEBIAN_FRONTEND", "noninteractive"))
-    };
-    if install().is_err() {
-        run(Command::new("apt-get").args(["update", "-q"])).ok()?;
-        install().ok()?;
-    }
-    which("valgrind")
 }
 
 /// Whether the ELF file has a `SHT_SYMTAB` section (64-bit little-endian ELF, as built here).

@@ -690,21 +690,28 @@ fn which(name: &str) -> Option<PathBuf> {
 
 /// wrk from PATH; when missing and running as root with apt-get, `apt-get install -y wrk`.
 fn ensure_wrk() -> Result<PathBuf> {
-    if let Some(path) = which("wrk") {
-        return Ok(path);
+    match which("wrk") {
+        Some(path) => Ok(path),
+        None => apt_install("wrk")?
+            .context("the bench needs wrk: install the Debian package (`sudo apt-get install -y wrk`)"),
     }
+}
+
+/// Install the Debian package `name` (which puts `name` on PATH) when running as root with
+/// apt-get; `Ok(None)` when this machine cannot (not root, no apt-get).
+fn apt_install(name: &str) -> Result<Option<PathBuf>> {
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if !is_root || which("apt-get").is_none() {
-        bail!("the bench needs wrk: install the Debian package (`sudo apt-get install -y wrk`)");
+        return Ok(None);
     }
-    println!("wrk is not installed: installing the Debian package");
+    println!("{name} is not installed: installing the Debian package");
     let install =
-        || run(Command::new("apt-get").args(["install", "-y", "-q", "wrk"]).env("DEBIAN_FRONTEND", "noninteractive"));
+        || run(Command::new("apt-get").args(["install", "-y", "-q", name]).env("DEBIAN_FRONTEND", "noninteractive"));
     if install().is_err() {
         run(Command::new("apt-get").args(["update", "-q"]))?;
         install()?;
     }
-    which("wrk").context("wrk is still not on PATH after apt-get install")
+    which(name).with_context(|| format!("{name} is still not on PATH after apt-get install")).map(Some)
 }
 
 fn wrk_version(wrk: &Path) -> String {
