@@ -30,8 +30,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use super::json::Json;
-use super::{Server, apt_install, http, mcp_headers, open_session, which};
+use super::{Server, apt_install, http, mcp_headers, open_session, tool_result, which};
 use crate::util::{cargo, fnv1a, rel, run, target_dir};
 
 /// The cargo profile of the ordered build (`Cargo.toml`): release code with its symbol table.
@@ -86,8 +85,13 @@ pub fn build() -> Result<Outcome> {
     run(cargo().args(["build", "--profile", PROFILE, "-p", BIN, "--bin", BIN]))?;
     let exe = target_dir().join(PROFILE).join(BIN);
     ensure!(exe.is_file(), "{} was not built", rel(&exe));
-    ensure!(has_symbol_table(&exe)?, "{} has no symbol table: profile.{PROFILE} must keep symbols", rel(&exe));
-    if !linked_by_lld(&exe)? {
+    let bytes = fs::read(&exe).with_context(|| format!("reading {}", rel(&exe)))?;
+    ensure!(
+        has_symbol_table(&bytes).with_context(|| rel(&exe))?,
+        "{} has no symbol table: profile.{PROFILE} must keep symbols",
+        rel(&exe)
+    );
+    if !linked_by_lld(&bytes) {
         return Ok(Outcome::Unavailable {
             why: "the linker is not lld (Rust's default on x86_64-unknown-linux-gnu since 1.90), which is what reads the ordering file".into(),
         });
@@ -130,29 +134,32 @@ pub fn build() -> Result<Outcome> {
         .args(["rustc", "--profile", PROFILE, "-p", BIN, "--bin", BIN, "--", "-C"])
         .arg(format!("link-arg={order_arg}"))
         .args(["-C", "link-arg=-Wl,--no-warn-symbol-ordering", "-C", "strip=symbols"]))?;
-    ensure!(!has_symbol_table(&exe)?, "{} still has its symbol table: the relink did not take effect", rel(&exe));
+    let relinked = fs::read(&exe).with_context(|| format!("reading {}", rel(&exe)))?;
+    ensure!(
+        !has_symbol_table(&relinked).with_context(|| rel(&exe))?,
+        "{} still has its symbol table: the relink did not take effect",
+        rel(&exe)
+    );
     fs::write(stamp_path(), format!("{}\n", names.len()))?;
     Ok(Outcome::Ordered { exe, functions: names.len() })
 }
 
-/// Whether the ELF file has a `SHT_SYMTAB` section (64-bit little-endian ELF, as built here).
-fn has_symbol_table(exe: &Path) -> Result<bool> {
-    let bytes = fs::read(exe).with_context(|| format!("reading {}", rel(exe)))?;
-    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
-    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let u64_at = |at: usize| bytes.get(at..at + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
-    ensure!(bytes.starts_with(b"\x7fELF\x02\x01"), "{} is not a 64-bit little-endian ELF file", rel(exe));
+/// Whether the ELF image has a `SHT_SYMTAB` section (64-bit little-endian ELF, as built here).
+fn has_symbol_table(elf: &[u8]) -> Result<bool> {
+    let u16_at = |at: usize| elf.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u32_at = |at: usize| elf.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let u64_at = |at: usize| elf.get(at..at + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    ensure!(elf.starts_with(b"\x7fELF\x02\x01"), "not a 64-bit little-endian ELF file");
     let (Some(shoff), Some(shentsize), Some(shnum)) = (u64_at(0x28), u16_at(0x3a), u16_at(0x3c)) else {
-        bail!("{}: truncated ELF header", rel(exe));
+        bail!("truncated ELF header");
     };
     const SHT_SYMTAB: u32 = 2;
     Ok((0..shnum).any(|i| u32_at(shoff as usize + i * shentsize + 4) == Some(SHT_SYMTAB)))
 }
 
 /// rustc records the linker in `.comment` ("Linker: LLD ...").
-fn linked_by_lld(exe: &Path) -> Result<bool> {
-    let bytes = fs::read(exe).with_context(|| format!("reading {}", rel(exe)))?;
-    Ok(bytes.windows(11).any(|w| w == b"Linker: LLD"))
+fn linked_by_lld(elf: &[u8]) -> bool {
+    elf.windows(11).any(|w| w == b"Linker: LLD")
 }
 
 /// One recording: the server under callgrind, the workload, SIGTERM, callgrind's output in `out`.
@@ -215,11 +222,7 @@ fn workload(addr: &str, stateless: bool) -> Result<()> {
             r#"{{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"{tool}","arguments":{args}}}}}"#,
             i + 2
         );
-        let reply = http::request(addr, "POST", "/mcp", &headers, &body, timeout)?;
-        ensure!(reply.status == 200, "{tool} answered {}: {}", reply.status, reply.body);
-        let v = Json::parse(reply.json_text()).with_context(|| format!("{tool} reply: {}", reply.body))?;
-        ensure!(v.get("error").is_none(), "{tool} failed: {}", reply.body);
-        ensure!(v.bool("result/isError") != Some(true), "{tool} returned an error result: {}", reply.body);
+        tool_result(&http::request(addr, "POST", "/mcp", &headers, &body, timeout)?, tool)?;
     }
     Ok(())
 }
@@ -272,6 +275,30 @@ fn functions_of(text: &str, exe: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 64-bit little-endian ELF header followed by section headers of the given types.
+    fn elf_with_sections(types: &[u32]) -> Vec<u8> {
+        let mut elf = vec![0u8; 64];
+        elf[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        elf[0x28..0x30].copy_from_slice(&64u64.to_le_bytes());
+        elf[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+        elf[0x3c..0x3e].copy_from_slice(&(types.len() as u16).to_le_bytes());
+        for t in types {
+            let mut header = vec![0u8; 64];
+            header[4..8].copy_from_slice(&t.to_le_bytes());
+            elf.extend(header);
+        }
+        elf
+    }
+
+    #[test]
+    fn has_symbol_table_reads_the_section_types() {
+        // SHT_NULL, SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB as in an unstripped binary; stripped: no 2.
+        assert!(has_symbol_table(&elf_with_sections(&[0, 1, 2, 3])).unwrap());
+        assert!(!has_symbol_table(&elf_with_sections(&[0, 1, 3])).unwrap());
+        assert!(has_symbol_table(b"MZ not an ELF file").is_err());
+        assert!(has_symbol_table(&elf_with_sections(&[])[..0x30]).is_err());
+    }
 
     #[test]
     fn functions_of_follows_callgrind_name_compression() {

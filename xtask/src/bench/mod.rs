@@ -618,15 +618,22 @@ fn call_body(id: u64, well: &str) -> String {
 }
 
 /// A few real calls, each checked: proves the server answers correctly before it is measured.
+/// The JSON-RPC reply of a `tools/call` of `tool`, checked: HTTP 200, no JSON-RPC error, no
+/// `isError` result.
+fn tool_result(reply: &http::Response, tool: &str) -> Result<Json> {
+    ensure!(reply.status == 200, "{tool} answered {}: {}", reply.status, reply.body);
+    let v = Json::parse(reply.json_text()).with_context(|| format!("{tool} reply: {}", reply.body))?;
+    ensure!(v.get("error").is_none(), "{tool} failed: {}", reply.body);
+    ensure!(v.bool("result/isError") != Some(true), "{tool} returned an error result: {}", reply.body);
+    Ok(v)
+}
+
 fn warm_up_mcp(addr: &str, session: Option<&str>) -> Result<()> {
     for i in 1..=20u64 {
         let well = format!("SD-{:04}", (i * 37) % WELLS + 1);
         let reply =
             http::request(addr, "POST", "/mcp", &mcp_headers(session), &call_body(i, &well), Duration::from_secs(30))?;
-        ensure!(reply.status == 200, "tools/call answered {}: {}", reply.status, reply.body);
-        let v = Json::parse(reply.json_text()).with_context(|| format!("tools/call reply: {}", reply.body))?;
-        ensure!(v.get("error").is_none(), "tools/call failed: {}", reply.body);
-        ensure!(v.bool("result/isError") != Some(true), "tools/call returned an error result: {}", reply.body);
+        let v = tool_result(&reply, "query_drilling_data")?;
         let rows = match v.at("result/structuredContent/items") {
             Some(Json::Arr(items)) => items.len(),
             _ => 0,
