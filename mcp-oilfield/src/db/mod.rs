@@ -8,7 +8,10 @@
 //! Calls wait for a free connection *before* taking a blocking thread (a semaphore per kind,
 //! as many permits as connections), so a burst of calls queues as futures, not as threads parked
 //! on the pool or the writer mutex, and a call whose caller gave up (timeout, cancellation)
-//! while queued never starts: no write lands after its client was told it timed out.
+//! while queued never starts. A write whose caller gives up while it runs is rolled back at its
+//! commit (an SQLite commit hook watches the caller), so no write lands after its client was told
+//! it timed out or was cancelled. What remains is the instant between a commit and the caller
+//! taking its result.
 //!
 //! Every well/report operation takes the caller's [`Scope`] and applies it inside SQL: a well
 //! outside the scope behaves as if it did not exist. Deleted rows (`deleted_at` set) are invisible
@@ -28,6 +31,7 @@ mod weekly;
 pub(crate) mod wells;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{Local, NaiveDate, SecondsFormat, Utc};
@@ -76,6 +80,25 @@ impl std::fmt::Debug for Store {
 /// Current time as stored in `created_at` / `updated_at` / `deleted_at` (RFC 3339, UTC, ms).
 pub(crate) fn now_ts() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Held by a write's caller: dropping it (the caller gave up) tells the writer to roll back.
+struct CallerWaits(Arc<AtomicBool>);
+
+impl CallerWaits {
+    fn new() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+
+    fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.0)
+    }
+}
+
+impl Drop for CallerWaits {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -151,7 +174,8 @@ impl Store {
     }
 
     /// Run `f` on the writer connection (exclusive) on the blocking pool; `f` gets "today".
-    /// Queued writes wait as futures, in order; one dropped while queued never runs.
+    /// Queued writes wait as futures, in order; one dropped while queued never runs, and one
+    /// dropped while it runs is rolled back when it tries to commit.
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
@@ -162,21 +186,36 @@ impl Store {
             .await
             .map_err(|_| DbError::Storage("the database is closed".into()))?;
         let store = self.clone();
+        let caller = CallerWaits::new();
+        let waiting = caller.flag();
         tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            store.write_blocking(f)
+            store.write_blocking(waiting, f)
         })
         .await?
     }
 
-    /// Synchronous writer access (only from blocking contexts).
+    /// Synchronous writer access (only from blocking contexts). Every commit `f` makes (an
+    /// explicit transaction or an autocommit statement) is turned into a rollback once `waiting`
+    /// is false.
     fn write_blocking<T>(
         &self,
+        waiting: Arc<AtomicBool>,
         f: impl FnOnce(&mut Connection, NaiveDate) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let today = self.today();
         let mut conn = lock(&self.inner.writer);
-        f(&mut conn, today)
+        let hook = Arc::clone(&waiting);
+        // `true` from the hook turns the COMMIT into a ROLLBACK.
+        conn.commit_hook(Some(move || !hook.load(Ordering::Acquire)));
+        let result = f(&mut conn, today);
+        conn.commit_hook(None::<fn() -> bool>);
+        match result {
+            Err(_) if !waiting.load(Ordering::Acquire) => Err(DbError::Storage(
+                "the call ended (timeout or cancellation) before the write committed; it was rolled back".into(),
+            )),
+            other => other,
+        }
     }
 
     /// Check that a read connection works.
@@ -298,6 +337,71 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(late, 0, "a write whose caller gave up ran anyway");
+    }
+
+    /// Rows `tool` left in the audit log (the tests below write there: it has no constraints).
+    async fn audit_rows(store: &Store, tool: &'static str) -> i64 {
+        store
+            .read(move |c| Ok(c.query_row("SELECT count(*) FROM audit_log WHERE tool = ?1", [tool], |r| r.get(0))?))
+            .await
+            .unwrap()
+    }
+
+    /// A write that inserts a row as `tool`, signals `inserted`, waits for `commit` and commits,
+    /// in a transaction or (`autocommit`) by inserting only after the wait.
+    fn slow_insert(
+        tool: &'static str,
+        autocommit: bool,
+        inserted: tokio::sync::oneshot::Sender<()>,
+        commit: std::sync::mpsc::Receiver<()>,
+    ) -> impl FnOnce(&mut Connection, NaiveDate) -> Result<usize, DbError> + Send + 'static {
+        move |c, _| {
+            const INSERT: &str =
+                "INSERT INTO audit_log (ts, tool, arguments, outcome, duration_ms) VALUES ('t', ?1, '{}', 'ok', 0)";
+            if autocommit {
+                let _ = inserted.send(());
+                let _ = commit.recv();
+                return Ok(c.execute(INSERT, [tool])?);
+            }
+            let tx = c.transaction()?;
+            let n = tx.execute(INSERT, [tool])?;
+            let _ = inserted.send(());
+            let _ = commit.recv();
+            tx.commit()?;
+            Ok(n)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_abandoned_while_it_runs_is_rolled_back_at_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("running.db"), 1).await.unwrap();
+        for (tool, autocommit) in [("abandoned-tx", false), ("abandoned-autocommit", true)] {
+            let (inserted_tx, inserted_rx) = tokio::sync::oneshot::channel();
+            let (commit_tx, commit_rx) = std::sync::mpsc::channel();
+            let mut write = Box::pin(store.write(slow_insert(tool, autocommit, inserted_tx, commit_rx)));
+            tokio::select! {
+                _ = &mut write => panic!("{tool}: the write finished before it was allowed to commit"),
+                started = inserted_rx => started.unwrap(),
+            }
+            // The caller gives up while the write runs (Core::call on timeout or cancellation).
+            drop(write);
+            commit_tx.send(()).unwrap();
+            // The next write queues behind the abandoned one, so once it ran, that one is done.
+            store.write(|_, _| Ok(())).await.unwrap();
+            assert_eq!(audit_rows(&store, tool).await, 0, "{tool}: a write whose caller gave up landed");
+        }
+        // The hook is per write: a caller that waits gets its commit.
+        let (inserted_tx, inserted_rx) = tokio::sync::oneshot::channel();
+        let (commit_tx, commit_rx) = std::sync::mpsc::channel();
+        let write = tokio::spawn({
+            let store = store.clone();
+            async move { store.write(slow_insert("kept", false, inserted_tx, commit_rx)).await }
+        });
+        inserted_rx.await.unwrap();
+        commit_tx.send(()).unwrap();
+        assert_eq!(write.await.unwrap().unwrap(), 1);
+        assert_eq!(audit_rows(&store, "kept").await, 1);
     }
 
     #[tokio::test]
