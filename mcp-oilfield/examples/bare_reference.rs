@@ -10,8 +10,8 @@
 //!
 //! Same SQL as `Store::query_reports` for one well and newest first (resolve the well, count its
 //! reports, select the page), with the scope parameters bound to NULL (unrestricted); the
-//! statements are the expansions of `find_well` (`db/wells.rs`) and `ONE_COUNT` / `ONE_DESC`
-//! (`db/reports.rs`): keep them in step when those change. Connections are opened as the
+//! statements are copies of `FIND_WELL` (`db/wells.rs`) and `ONE_COUNT` / `ONE_DESC`
+//! (`db/reports.rs`); a unit test there fails when a copy and the store's statement differ. Connections are opened as the
 //! store opens its readers (read-only, 5 s busy timeout, query planner stability guarantee, statement cache). Each blocking-pool thread keeps
 //! its own read-only connection with a prepared-statement cache; queries run on
 //! `spawn_blocking`, as in `Store::read`. Binds 127.0.0.1 and prints `Listening on http://...` to

@@ -471,6 +471,47 @@ mod tests {
         }
     }
 
+    /// `cargo xtask bench` compares `query_drilling_data` with `examples/bare_reference.rs`,
+    /// which must run the same statements for the comparison to mean anything. It keeps its own
+    /// copies (it links nothing of this crate), so this test holds them in step.
+    #[test]
+    fn the_bench_reference_runs_the_stores_statements() {
+        let source = include_str!("../../examples/bare_reference.rs");
+        for (name, ours) in
+            [("FIND_WELL", crate::db::wells::FIND_WELL), ("ONE_COUNT", ONE_COUNT), ("ONE_DESC", ONE_DESC)]
+        {
+            let theirs = str_const(source, name).unwrap_or_else(|| panic!("bare_reference.rs has no const {name}"));
+            assert_eq!(words(&theirs), words(ours), "bare_reference.rs {name} differs from the store's statement");
+        }
+    }
+
+    fn words(sql: &str) -> Vec<&str> {
+        sql.split_whitespace().collect()
+    }
+
+    /// The value of `const NAME: &str = "...";` in Rust source: a plain literal whose lines may end
+    /// in `\` (the line break and the next line's indentation are not part of the string).
+    fn str_const(source: &str, name: &str) -> Option<String> {
+        let opening = format!("const {name}: &str = \"");
+        let start = source.find(&opening)? + opening.len();
+        let mut value = String::new();
+        let mut chars = source[start..].chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return Some(value),
+                '\\' => match chars.next()? {
+                    '\n' => {
+                        let rest = chars.as_str().trim_start();
+                        chars = rest.chars();
+                    }
+                    escaped => value.push(escaped),
+                },
+                c => value.push(c),
+            }
+        }
+        None
+    }
+
     async fn plan(store: &Store, sql: &'static str) -> String {
         let plan: Vec<String> = store
             .read(move |c| {

@@ -17,6 +17,13 @@ pub(crate) struct WellRef {
     pub deleted_at: Option<String>,
 }
 
+/// The statement of [`find_well`] (also run by the benchmark's bare reference).
+pub(crate) const FIND_WELL: &str = concat!(
+    "SELECT w.id, w.spud_date, w.target_depth_m, w.deleted_at FROM wells w \
+     WHERE w.id = :id AND (:del = 1 OR w.deleted_at IS NULL) AND ",
+    scope_sql!()
+);
+
 /// Look a canonical id up within the scope; deleted wells only when `include_deleted`.
 pub(crate) fn find_well(
     conn: &Connection,
@@ -25,11 +32,7 @@ pub(crate) fn find_well(
     include_deleted: bool,
 ) -> Result<Option<WellRef>, DbError> {
     let (sb, sf) = scope.params();
-    let mut stmt = conn.prepare_cached(concat!(
-        "SELECT w.id, w.spud_date, w.target_depth_m, w.deleted_at FROM wells w \
-         WHERE w.id = :id AND (:del = 1 OR w.deleted_at IS NULL) AND ",
-        scope_sql!()
-    ))?;
+    let mut stmt = conn.prepare_cached(FIND_WELL)?;
     let found = stmt
         .query_row(named_params! {":id": id, ":del": include_deleted, ":sb": sb, ":sf": sf}, |r| {
             Ok(WellRef { id: r.get(0)?, spud_date: r.get(1)?, target_depth_m: r.get(2)?, deleted_at: r.get(3)? })
