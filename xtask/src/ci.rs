@@ -27,7 +27,7 @@ fn banner(i: usize, n: usize, name: &str, what: &str) {
 }
 
 /// Step names, in order (for `--skip`).
-pub const STEPS: [&str; 7] = ["fmt", "clippy", "tests", "setup-clients", "workflows", "clients", "conformance"];
+pub const STEPS: [&str; 7] = ["fmt", "clippy", "tests", "setup-clients", "deploy-files", "clients", "conformance"];
 
 /// `skip`: steps not to run (a local convenience; CI runs everything).
 pub fn ci(skip: &[String]) -> Result<()> {
@@ -45,7 +45,7 @@ pub fn ci(skip: &[String]) -> Result<()> {
         ("clippy", "cargo clippy --workspace --all-targets -- -D warnings", clippy),
         ("tests", "cargo nextest run --workspace (or cargo test --workspace)", tests),
         ("setup-clients", "install the real clients into .tools/", setup_clients),
-        ("workflows", "check-jsonschema: .github/workflows/*.yml against GitHub's workflow schema", workflows),
+        ("deploy-files", "workflows against GitHub's schema, the systemd unit's sandbox", deploy_files),
         ("clients", "official Python SDK over stdio, SSE and Streamable HTTP", clients_step),
         ("conformance", "official MCP conformance suite over Streamable HTTP", conformance_step),
     ];
@@ -186,10 +186,17 @@ fn setup_clients() -> Result<Option<Counts>> {
     Ok(None)
 }
 
-/// The workflow files cannot run here (no GitHub runner); this catches what a schema can (unknown
-/// keys, misplaced steps, wrong types) before a push does. The schema ships inside
-/// check-jsonschema (`vendor.github-workflows`), so the check works offline.
-fn workflows() -> Result<Option<Counts>> {
+/// Files that cannot run here: the GitHub workflows (no runner) and the systemd unit (no systemd
+/// as PID 1). What can be checked offline is.
+fn deploy_files() -> Result<Option<Counts>> {
+    let passed = workflows()? + systemd_unit()?;
+    Ok(Some(Counts { passed, failed: 0 }))
+}
+
+/// `.github/workflows/*.yml` against the GitHub workflow schema (unknown keys, misplaced steps,
+/// wrong types). The schema ships inside check-jsonschema (`vendor.github-workflows`), so this
+/// works offline.
+fn workflows() -> Result<u64> {
     let dir = crate::util::root().join(".github/workflows");
     let mut files: Vec<_> = std::fs::read_dir(&dir)?
         .map(|e| e.map(|e| e.path()))
@@ -201,11 +208,25 @@ fn workflows() -> Result<Option<Counts>> {
         bail!("no workflow files in {}", dir.display());
     }
     files.sort();
-    let tool = setup::venv_bin("check-jsonschema");
-    let mut cmd = Command::new(&tool);
+    let mut cmd = Command::new(setup::venv_bin("check-jsonschema"));
     cmd.args(["--builtin-schema", "vendor.github-workflows"]).args(&files);
     run(&mut cmd)?;
-    Ok(Some(Counts { passed: files.len() as u64, failed: 0 }))
+    Ok(files.len() as u64)
+}
+
+/// `deploy/mcp-oilfield.service` must stay sandboxed: `systemd-analyze security` rates its
+/// exposure at most 2.0 of 10, so a change that drops a hardening setting fails here.
+fn systemd_unit() -> Result<u64> {
+    if !succeeds(Command::new("systemd-analyze").arg("--version")) {
+        if is_ci() {
+            bail!("systemd-analyze is missing (it comes with the systemd package)");
+        }
+        println!("note: systemd-analyze not found; the systemd unit's sandbox is not checked");
+        return Ok(0);
+    }
+    let unit = crate::util::root().join("deploy/mcp-oilfield.service");
+    run(Command::new("systemd-analyze").args(["security", "--offline=yes", "--threshold=20"]).arg(&unit))?;
+    Ok(1)
 }
 
 fn ci_targets() -> Result<Vec<spec::Target>> {

