@@ -1,15 +1,10 @@
 //! The real binary: exit codes, print-config, tools, stdio purity, SIGTERM.
 
-use std::process::Command;
 use std::time::Duration;
 
 use test_support::process::{ServerProcess, run_to_end};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mcp-oilfield"));
-    c.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
-    c
-}
+use crate::common::bin;
 
 #[test]
 fn bad_config_exits_64_before_binding() {
@@ -154,20 +149,6 @@ fn http_server_stops_cleanly_on_sigterm() {
     assert!(p.base_url.starts_with("http://127.0.0.1:"));
     let code = p.terminate(Duration::from_secs(15)).unwrap();
     assert_eq!(code, Some(0), "{:?}", p.logs());
-}
-
-#[test]
-fn the_example_config_in_deploy_is_valid_and_needs_its_key() {
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/oilfield.example.yaml");
-    let mut c = bin();
-    c.args(["check-config", "--config"]).arg(&example).env("OILFIELD_MCP_KEY", "a-long-enough-test-key-123");
-    let (code, out, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
-    assert_eq!(code, Some(0), "{out}{err}");
-    let mut c = bin();
-    c.args(["check-config", "--config"]).arg(&example);
-    let (code, _, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
-    assert_eq!(code, Some(64));
-    assert!(err.contains("OILFIELD_MCP_KEY"), "{err}");
 }
 
 #[test]

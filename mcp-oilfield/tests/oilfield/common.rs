@@ -67,3 +67,10 @@ pub async fn fails(c: &mut McpHttp, tool: &str, args: Value) -> String {
     assert!(err, "{tool} should have failed but returned: {text}");
     text
 }
+
+/// The real binary with a clean environment (only `PATH`).
+pub fn bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-oilfield"));
+    c.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    c
+}

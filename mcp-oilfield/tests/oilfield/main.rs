@@ -3,6 +3,7 @@
 
 mod binary;
 mod common;
+mod deploy;
 mod permissions;
 mod surface;
 mod tools_admin;

@@ -1,0 +1,114 @@
+//! The files in `deploy/` run as written: the example config, and the Dockerfile's runtime
+//! (its ENV, ENTRYPOINT/CMD and HEALTHCHECK; the image itself cannot be built here).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use test_support::process::{ServerProcess, run_to_end};
+
+use crate::common::bin;
+
+fn deploy(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy").join(file)
+}
+
+#[test]
+fn the_example_config_in_deploy_is_valid_and_needs_its_key() {
+    let example = deploy("oilfield.example.yaml");
+    let mut c = bin();
+    c.args(["check-config", "--config"]).arg(&example).env("OILFIELD_MCP_KEY", "a-long-enough-test-key-123");
+    let (code, out, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
+    assert_eq!(code, Some(0), "{out}{err}");
+    let mut c = bin();
+    c.args(["check-config", "--config"]).arg(&example);
+    let (code, _, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
+    assert_eq!(code, Some(64));
+    assert!(err.contains("OILFIELD_MCP_KEY"), "{err}");
+}
+
+/// The Dockerfile's instructions, continuation lines joined, comments dropped.
+fn dockerfile() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(deploy("Dockerfile")).unwrap();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        match line.strip_suffix('\\') {
+            Some(head) => current.push_str(head),
+            None => {
+                current.push_str(line);
+                let joined = std::mem::take(&mut current);
+                if let Some((op, rest)) = joined.trim().split_once(char::is_whitespace) {
+                    out.push((op.to_owned(), rest.trim().to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The argument of the last `op` instruction (the one Docker uses for ENTRYPOINT/CMD).
+fn instruction(instructions: &[(String, String)], op: &str) -> String {
+    instructions.iter().rev().find(|(o, _)| o == op).map(|(_, a)| a.clone()).unwrap_or_else(|| panic!("no {op}"))
+}
+
+fn exec_form(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("not an exec-form array ({e}): {json}"))
+}
+
+/// The runtime stage's ENV (`K=V` pairs; values without spaces).
+fn runtime_env(instructions: &[(String, String)]) -> Vec<(String, String)> {
+    let runtime = instructions.iter().rposition(|(o, _)| o == "FROM").unwrap();
+    instructions[runtime..]
+        .iter()
+        .filter(|(o, _)| o == "ENV")
+        .flat_map(|(_, a)| a.split_whitespace().map(|kv| kv.split_once('=').unwrap()))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// The container as the Dockerfile starts it (ENV, then ENTRYPOINT + CMD) with the key its
+/// comment asks for, on loopback and a free port instead of 0.0.0.0:8080, with /data in a
+/// temporary directory. Its HEALTHCHECK passes while it runs, and fails once it stopped.
+#[test]
+fn the_dockerfile_runtime_serves_and_its_healthcheck_reports_it() {
+    let instructions = dockerfile();
+    let data = tempfile::tempdir().unwrap();
+    let mut c = bin();
+    c.current_dir(data.path());
+    for (k, v) in runtime_env(&instructions) {
+        c.env(&k, v.replace("/data", data.path().to_str().unwrap()));
+    }
+    c.env("MCP_AUTH_TOKENS", "librechat:a-long-enough-test-key-123");
+    c.env("MCP_SERVER_HOST", "127.0.0.1").env("MCP_SERVER_PORT", "0");
+    let entrypoint = exec_form(&instruction(&instructions, "ENTRYPOINT"));
+    assert_eq!(entrypoint, ["/usr/local/bin/mcp-oilfield"]);
+    c.args(exec_form(&instruction(&instructions, "CMD")));
+    let mut server = ServerProcess::start(c).unwrap();
+    assert!(data.path().join("oilfield.db").exists(), "OILFIELD_DATABASE=/data/oilfield.db was not used");
+
+    let healthcheck = instruction(&instructions, "HEALTHCHECK");
+    let (_, cmd) = healthcheck.split_once("CMD ").unwrap();
+    let port = server.base_url.rsplit(':').next().unwrap().to_owned();
+    let argv: Vec<String> = exec_form(cmd).into_iter().map(|a| a.replace("8080", &port)).collect();
+    let check = || {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        run_to_end(c, Duration::from_secs(10)).unwrap()
+    };
+    let (code, out, err) = check();
+    assert_eq!(code, Some(0), "HEALTHCHECK failed against a running server: {out}{err}");
+
+    assert_eq!(server.terminate(Duration::from_secs(15)).unwrap(), Some(0), "{:?}", server.logs());
+    let (code, _, _) = check();
+    assert_ne!(code, Some(0), "HEALTHCHECK passed with no server");
+}
+
+#[test]
+fn the_docker_build_context_leaves_out_build_output_and_local_tools() {
+    let ignore = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.dockerignore")).unwrap();
+    let entries: Vec<&str> = ignore.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    for needed in ["target", ".tools", ".git"] {
+        assert!(entries.iter().any(|e| e.trim_matches('/') == needed), "{needed} is not in .dockerignore: {entries:?}");
+    }
+}
