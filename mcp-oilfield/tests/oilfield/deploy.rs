@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use serde_json::{Value, json};
+use test_support::mcp_http::{McpHttp, SseSession};
 use test_support::process::{ServerProcess, run_to_end};
 
 use crate::common::bin;
@@ -111,4 +113,92 @@ fn the_docker_build_context_leaves_out_build_output_and_local_tools() {
     for needed in ["target", ".tools", ".git"] {
         assert!(entries.iter().any(|e| e.trim_matches('/') == needed), "{needed} is not in .dockerignore: {entries:?}");
     }
+}
+
+const KEY: &str = "a-long-enough-test-key-123";
+
+/// `deploy/librechat.yaml`'s entry `name`: its URL path and its headers as LibreChat sends them
+/// for a user (`${OILFIELD_MCP_KEY}` from the environment, `{{LIBRECHAT_USER_*}}` from the user).
+fn librechat_entry(name: &str, user: &[(&str, &str)]) -> (String, String, Vec<(String, String)>) {
+    let text = std::fs::read_to_string(deploy("librechat.yaml")).unwrap();
+    let doc: Value = serde_yaml_ng::from_str(&text).unwrap();
+    let entry = &doc["mcpServers"][name];
+    let kind = entry["type"].as_str().unwrap().to_owned();
+    let url = entry["url"].as_str().unwrap();
+    let path = url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
+    let headers = entry["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let mut v = v.as_str().unwrap().replace("${OILFIELD_MCP_KEY}", KEY);
+            for (field, value) in user {
+                v = v.replace(&format!("{{{{LIBRECHAT_USER_{field}}}}}"), value);
+            }
+            assert!(!v.contains("{{") && !v.contains("${"), "{name}: header {k} keeps a placeholder: {v}");
+            (k.clone(), v)
+        })
+        .collect();
+    (kind, path, headers)
+}
+
+fn tool_names(list: &Value) -> Vec<&str> {
+    list["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect()
+}
+
+/// The server as `deploy/oilfield.example.yaml` configures it (on loopback, a free port and a
+/// temporary database), with both LibreChat entries of `deploy/librechat.yaml` talking to it
+/// as their public host: each user's role and id arrive, for Streamable HTTP and for SSE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_librechat_entries_in_deploy_carry_each_users_identity() {
+    let data = tempfile::tempdir().unwrap();
+    let mut c = bin();
+    c.args(["--config"]).arg(deploy("oilfield.example.yaml"));
+    c.args(["--host", "127.0.0.1", "--port", "0", "--demo", "--database"]).arg(data.path().join("o.db"));
+    c.arg("--export-dir").arg(data.path().join("exports")).env("OILFIELD_MCP_KEY", KEY);
+    let server = ServerProcess::start(c).unwrap();
+    // LibreChat reaches the server by its public name; the example's allowed_hosts lists it.
+    let host = ("Host", "oilfield-mcp.example.com");
+
+    let admin = [("ID", "u-42"), ("EMAIL", "ana@example.com"), ("ROLE", "ADMIN"), ("NAME", "Ana")];
+    let user = [("ID", "u-7"), ("EMAIL", "bo@example.com"), ("ROLE", "USER"), ("NAME", "Bo")];
+
+    let (kind, path, headers) = librechat_entry("oilfield", &admin);
+    assert_eq!((kind.as_str(), path.as_str()), ("streamable-http", "/mcp"));
+    let mut http = McpHttp::new(&server.base_url).with_header(host.0, host.1);
+    for (k, v) in &headers {
+        http.set_header(k, v);
+    }
+    http.initialize().await.unwrap();
+    let tools = http.list_tools().await.unwrap();
+    assert!(tool_names(&tools).contains(&"export_all_data"), "ADMIN does not see admin tools: {tools}");
+    let listed = http.call_tool("list_wells", json!({})).await.unwrap();
+    assert_ne!(listed["isError"], json!(true), "{listed}");
+    let audit = http.call_tool("query_audit_log", json!({"tool": "list_wells"})).await.unwrap();
+    let row = &audit["structuredContent"]["items"][0];
+    assert_eq!(
+        (&row["caller_id"], &row["caller_email"], &row["caller_role"]),
+        (&json!("u-42"), &json!("ana@example.com"), &json!("ADMIN")),
+        "{audit}"
+    );
+
+    let (kind, path, headers) = librechat_entry("oilfield-sse", &user);
+    assert_eq!((kind.as_str(), path.as_str()), ("sse", "/sse"));
+    let mut sent: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    sent.push(host);
+    let mut sse = SseSession::open(&server.base_url, &sent).await.unwrap();
+    sse.request(
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "librechat", "version": "0"}}),
+        &[],
+    )
+    .await
+    .unwrap();
+    let listed = sse.request("tools/list", json!({}), &[]).await.unwrap();
+    let names = tool_names(&listed["result"]);
+    assert!(names.contains(&"add_drilling_record") && !names.contains(&"export_all_data"), "USER sees {names:?}");
+    let denied = sse.request("tools/call", json!({"name": "query_audit_log", "arguments": {}}), &[]).await.unwrap();
+    assert_eq!(denied["result"]["isError"], json!(true), "{denied}");
+    let text = denied["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("role USER may not use tool query_audit_log"), "{text}");
 }
