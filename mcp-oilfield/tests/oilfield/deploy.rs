@@ -1,5 +1,6 @@
-//! The files in `deploy/` run as written: the example config, and the Dockerfile's runtime
-//! (its ENV, ENTRYPOINT/CMD and HEALTHCHECK; the image itself cannot be built here).
+//! What users copy runs as written: the files in `deploy/` (the example config, the LibreChat
+//! entries, the Dockerfile's runtime: its ENV, ENTRYPOINT/CMD and HEALTHCHECK; the image itself
+//! cannot be built here) and the README's client entries.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -201,4 +202,74 @@ async fn the_librechat_entries_in_deploy_carry_each_users_identity() {
     assert_eq!(denied["result"]["isError"], json!(true), "{denied}");
     let text = denied["result"]["content"][0]["text"].as_str().unwrap();
     assert!(text.contains("role USER may not use tool query_audit_log"), "{text}");
+}
+
+/// The first fenced block of `lang` after the README line that starts with `marker`.
+fn readme_block(marker: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    let after =
+        &readme[readme.find(&format!("\n{marker}")).unwrap_or_else(|| panic!("README has no line {marker:?}"))..];
+    let fence = format!("```{lang}\n");
+    let start = after.find(&fence).unwrap() + fence.len();
+    after[start..start + after[start..].find("```").unwrap()].to_owned()
+}
+
+#[test]
+fn the_readmes_librechat_entry_is_an_excerpt_of_the_tested_one_in_deploy() {
+    let readme: Value = serde_yaml_ng::from_str(&readme_block("LibreChat (`librechat.yaml`", "yaml")).unwrap();
+    let text = std::fs::read_to_string(deploy("librechat.yaml")).unwrap();
+    let deployed: Value = serde_yaml_ng::from_str(&text).unwrap();
+    // The README shows an excerpt: every setting it shows is the deploy file's.
+    let (shown, tested) = (&readme["mcpServers"]["oilfield"], &deployed["mcpServers"]["oilfield"]);
+    let shown = shown.as_object().unwrap();
+    assert!(shown.contains_key("headers") && shown.contains_key("url"), "{shown:?}");
+    for (key, value) in shown {
+        assert_eq!(value, &tested[key], "README's LibreChat entry differs from deploy/librechat.yaml at {key}");
+    }
+}
+
+/// The README's Claude Desktop entry (stdio), run as the client would run it: the caller is the
+/// role and e-mail its `env` gives.
+#[test]
+fn the_readmes_claude_desktop_entry_starts_a_stdio_server_with_its_role() {
+    use std::io::{BufRead, BufReader, Write};
+    let entry: Value = serde_json::from_str(&readme_block("Claude Desktop", "json")).unwrap();
+    let server = &entry["mcpServers"]["oilfield"];
+    assert_eq!(server["command"], "mcp-oilfield");
+    let data = tempfile::tempdir().unwrap();
+    let mut c = bin();
+    for arg in server["args"].as_array().unwrap() {
+        c.arg(arg.as_str().unwrap().replace("/data", data.path().to_str().unwrap()));
+    }
+    for (k, v) in server["env"].as_object().unwrap() {
+        c.env(k, v.as_str().unwrap());
+    }
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-desktop","version":"0"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"export_all_data","arguments":{}}}"#,
+    ] {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let replies: Vec<Value> = (0..3)
+        .map(|_| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+        })
+        .collect();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    let names = tool_names(&replies[1]["result"]);
+    let role = server["env"]["MCP_USER_ROLE"].as_str().unwrap();
+    assert_eq!(role, "USER");
+    assert!(names.contains(&"add_drilling_record") && !names.contains(&"export_all_data"), "{role} sees {names:?}");
+    let text = replies[2]["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("role USER may not use tool export_all_data"), "{text}");
+    assert!(data.path().join("oilfield.db").exists(), "the entry's --database was not used");
 }
