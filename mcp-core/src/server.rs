@@ -171,6 +171,8 @@ impl<A: App> Core<A> {
         let args = arguments.unwrap_or_default();
         let mut denied = false;
         let mut missing_scopes = None;
+        // Set where the core itself ended the call: its outcome label is not the error's.
+        let mut ended_by: Option<&'static str> = None;
 
         let outcome: Result<crate::tools::ToolOutput, ToolError> = async {
             if let Err(denial) = self.app.check_access(&caller, def) {
@@ -195,12 +197,24 @@ impl<A: App> Core<A> {
                         tracing::error!(tool = name, "tool handler panicked");
                         Err(ToolError::internal(format!("Tool {name} failed unexpectedly (internal error); the failure was logged")))
                     }
-                    Err(_) => Err(ToolError::Upstream(format!(
-                        "Tool {name} timed out after {}s; narrow the request (smaller date range or limit) and retry",
-                        self.call_timeout.as_secs()
-                    ))),
+                    Err(_) => {
+                        ended_by = Some("timeout");
+                        Err(ToolError::Upstream(format!(
+                            "Tool {name} timed out after {}s; narrow the request (smaller date range or limit) and retry",
+                            self.call_timeout.as_secs()
+                        )))
+                    }
                 },
-                () = cancel.cancelled() => { Err(ToolError::internal(format!("Tool {name} was cancelled by the client"))) }
+                () = cancel.cancelled() => {
+                    // The request's token also fires when the server stops serving streams
+                    // (shutdown, after the grace period): say which it was.
+                    ended_by = Some("cancelled");
+                    Err(ToolError::internal(if self.streams.is_cancelled() {
+                        format!("Tool {name} was stopped because the server is shutting down; retry shortly")
+                    } else {
+                        format!("Tool {name} was cancelled by the client")
+                    }))
+                }
             }
         }
         .instrument(span.clone())
@@ -209,10 +223,7 @@ impl<A: App> Core<A> {
         let elapsed = started.elapsed();
         let (label, message, affected) = match &outcome {
             Ok(out) => ("ok", None, out.affected),
-            Err(e) if matches!(e, ToolError::Upstream(m) if m.contains("timed out")) => {
-                ("timeout", Some(e.to_string()), None)
-            }
-            Err(e) => (e.outcome(), Some(e.to_string()), None),
+            Err(e) => (ended_by.unwrap_or_else(|| e.outcome()), Some(e.to_string()), None),
         };
         span.record("outcome", label);
         span.record("duration_ms", elapsed.as_millis() as u64);

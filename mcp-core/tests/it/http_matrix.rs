@@ -199,6 +199,39 @@ async fn tool_failures_are_is_error_results_never_crashes() {
     assert!(m.contains(r#"mcp_tool_calls_total{server="mcp-demo",tool="boom",outcome="internal_error"} 1"#), "{m}");
 }
 
+/// `notifications/cancelled` ends a running call: it is counted and audited as `cancelled`
+/// (not as an internal error, which operators alert on), long before the tool would finish.
+#[tokio::test]
+async fn a_call_the_client_cancels_ends_and_is_counted_as_cancelled() {
+    let s = start("request_timeout_secs: 60\n").await;
+    let mut c = McpHttp::new(&s.base);
+    c.initialize().await.unwrap();
+    let started = std::time::Instant::now();
+    let call = {
+        let c = c.clone();
+        let body = json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call",
+            "params": {"name": "slow", "arguments": {"millis": 20000}}});
+        tokio::spawn(async move { c.post_raw(serde_json::to_vec(&body).unwrap(), &[]).await })
+    };
+    let cancelled = r#"mcp_tool_calls_total{server="mcp-demo",tool="slow",outcome="cancelled"} 1"#;
+    let mut sent = false;
+    while !s.core.metrics.encode().contains(cancelled) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{}", s.core.metrics.encode());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // Cancel once the call is running (rmcp ignores a cancellation of an unknown request).
+        if !sent && started.elapsed() > std::time::Duration::from_millis(300) {
+            let note = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                "params": {"requestId": 77, "reason": "the user pressed stop"}});
+            let r = c.post_raw(serde_json::to_vec(&note).unwrap(), &[]).await.unwrap();
+            assert_eq!(r.status, 202, "{}", r.text);
+            sent = true;
+        }
+    }
+    let m = s.core.metrics.encode();
+    assert!(!m.contains(r#"tool="slow",outcome="internal_error""#), "{m}");
+    call.abort();
+}
+
 #[tokio::test]
 async fn graceful_shutdown_lets_in_flight_calls_finish_and_refuses_new_connections() {
     let s = start("").await;

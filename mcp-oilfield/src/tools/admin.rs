@@ -21,7 +21,7 @@ pub struct AuditArgs {
     /// Tool name (exact).
     #[serde(default)]
     pub tool: Option<String>,
-    /// Outcome: ok, denied, invalid_arguments, not_found, conflict, timeout, internal_error.
+    /// Outcome: ok, denied, invalid_arguments, not_found, conflict, timeout, cancelled, internal_error.
     #[serde(default)]
     pub outcome: Option<String>,
     /// Date range in words or ISO (`today`, `last 7 days`).
