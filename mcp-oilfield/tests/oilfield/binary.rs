@@ -112,14 +112,16 @@ fn stdio_writes_only_protocol_to_stdout() {
     }
     let stdout = child.stdout.take().unwrap();
     let mut reader = BufReader::new(stdout);
-    let mut seen = Vec::new();
+    // Requests are served concurrently: replies come in any order, so file them by id.
+    let mut seen = vec![serde_json::Value::Null; 3];
     for _ in 0..3 {
         let mut line = String::new();
         reader.read_line(&mut line).unwrap();
         let v: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("non-protocol output on stdout: {line:?} ({e})"));
         assert_eq!(v["jsonrpc"], "2.0");
-        seen.push(v);
+        let id = v["id"].as_u64().unwrap_or_else(|| panic!("not a reply: {v}"));
+        seen[usize::try_from(id - 1).unwrap()] = v;
     }
     drop(stdin);
     let status = child.wait().unwrap();

@@ -256,20 +256,22 @@ fn the_readmes_claude_desktop_entry_starts_a_stdio_server_with_its_role() {
         writeln!(stdin, "{line}").unwrap();
     }
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let replies: Vec<Value> = (0..3)
-        .map(|_| {
-            let mut line = String::new();
-            stdout.read_line(&mut line).unwrap();
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
-        })
-        .collect();
+    // Requests are served concurrently: replies come in any order, so file them by id.
+    let mut replies = [Value::Null, Value::Null, Value::Null, Value::Null];
+    for _ in 0..3 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let reply: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        let id = reply["id"].as_u64().unwrap_or_else(|| panic!("not a reply: {reply}"));
+        replies[usize::try_from(id).unwrap()] = reply;
+    }
     drop(stdin);
     assert!(child.wait().unwrap().success());
-    let names = tool_names(&replies[1]["result"]);
+    let names = tool_names(&replies[2]["result"]);
     let role = server["env"]["MCP_USER_ROLE"].as_str().unwrap();
     assert_eq!(role, "USER");
     assert!(names.contains(&"add_drilling_record") && !names.contains(&"export_all_data"), "{role} sees {names:?}");
-    let text = replies[2]["result"]["content"][0]["text"].as_str().unwrap();
+    let text = replies[3]["result"]["content"][0]["text"].as_str().unwrap();
     assert!(text.contains("role USER may not use tool export_all_data"), "{text}");
     assert!(data.path().join("oilfield.db").exists(), "the entry's --database was not used");
 }
