@@ -70,29 +70,75 @@ fn runtime_env(instructions: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The container as the Dockerfile starts it (ENV, then ENTRYPOINT + CMD) with the key its
-/// comment asks for, on loopback and a free port instead of 0.0.0.0:8080, with /data in a
-/// temporary directory. Its HEALTHCHECK passes while it runs, and fails once it stopped.
-#[test]
-fn the_dockerfile_runtime_serves_and_its_healthcheck_reports_it() {
-    let instructions = dockerfile();
-    let data = tempfile::tempdir().unwrap();
-    let mut c = bin();
-    c.current_dir(data.path());
-    for (k, v) in runtime_env(&instructions) {
-        c.env(&k, v.replace("/data", data.path().to_str().unwrap()));
+/// The `docker run` command the Dockerfile's comment gives on the line starting `# {label}:`:
+/// its `-e` variables (`<key>` replaced by a test key) and the arguments after the image name
+/// (empty: the image's CMD).
+fn documented_run(label: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let text = std::fs::read_to_string(deploy("Dockerfile")).unwrap();
+    let prefix = format!("# {label}:");
+    let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no `{prefix}` line"));
+    let words: Vec<&str> = line[prefix.len()..].split_whitespace().collect();
+    assert_eq!(&words[..2], ["docker", "run"], "{line}");
+    let (mut env, mut i) = (Vec::new(), 2);
+    while let Some(flag) = words.get(i).filter(|w| w.starts_with('-')) {
+        let value = words[i + 1];
+        if *flag == "-e" {
+            let (k, v) = value.split_once('=').unwrap();
+            env.push((k.to_owned(), v.replace("<key>", KEY)));
+        }
+        i += 2;
     }
-    c.env("MCP_AUTH_TOKENS", "librechat:a-long-enough-test-key-123");
-    c.env("MCP_SERVER_HOST", "127.0.0.1").env("MCP_SERVER_PORT", "0");
-    let entrypoint = exec_form(&instruction(&instructions, "ENTRYPOINT"));
-    assert_eq!(entrypoint, ["/usr/local/bin/mcp-oilfield"]);
-    c.args(exec_form(&instruction(&instructions, "CMD")));
-    let mut server = ServerProcess::start(c).unwrap();
-    assert!(data.path().join("oilfield.db").exists(), "OILFIELD_DATABASE=/data/oilfield.db was not used");
+    assert_eq!(words[i], "mcp-oilfield", "the image name in {line}");
+    (env, words[i + 1..].iter().map(|w| (*w).to_owned()).collect())
+}
 
-    let healthcheck = instruction(&instructions, "HEALTHCHECK");
+/// The container as the Dockerfile's `# {label}:` command starts it (ENV, its `-e` variables,
+/// ENTRYPOINT + its arguments or CMD), on loopback and a free port instead of 0.0.0.0:8080, with
+/// /data in a temporary directory.
+fn run_container(label: &str, data: &Path) -> ServerProcess {
+    let instructions = dockerfile();
+    let mut c = bin();
+    c.current_dir(data);
+    for (k, v) in runtime_env(&instructions) {
+        c.env(&k, v.replace("/data", data.to_str().unwrap()));
+    }
+    let (env, args) = documented_run(label);
+    c.envs(env);
+    c.env("MCP_SERVER_HOST", "127.0.0.1").env("MCP_SERVER_PORT", "0");
+    assert_eq!(exec_form(&instruction(&instructions, "ENTRYPOINT")), ["/usr/local/bin/mcp-oilfield"]);
+    c.args(if args.is_empty() { exec_form(&instruction(&instructions, "CMD")) } else { args });
+    ServerProcess::start(c).unwrap_or_else(|e| panic!("`# {label}:` does not start: {e}"))
+}
+
+async fn total_records(server: &ServerProcess) -> i64 {
+    let ready: Value = test_support::mcp_http::client()
+        .get(format!("{}/ready", server.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    ready["total_records"].as_i64().unwrap_or_else(|| panic!("{ready}"))
+}
+
+/// `# Run:` (production: the image's CMD, a volume) starts an empty server; `# Try:` fills the
+/// demo. The HEALTHCHECK passes while a server runs, and fails once it stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_docker_runs_serve_and_the_healthcheck_reports_them() {
+    let data = tempfile::tempdir().unwrap();
+    let mut prod = run_container("Run", data.path());
+    assert!(data.path().join("oilfield.db").exists(), "OILFIELD_DATABASE=/data/oilfield.db was not used");
+    assert_eq!(total_records(&prod).await, 0, "the production command must not add demo data");
+    assert_eq!(prod.terminate(Duration::from_secs(15)).unwrap(), Some(0), "{:?}", prod.logs());
+
+    let data = tempfile::tempdir().unwrap();
+    let mut trial = run_container("Try", data.path());
+    assert!(total_records(&trial).await > 0, "`# Try:` runs the demo");
+
+    let healthcheck = instruction(&dockerfile(), "HEALTHCHECK");
     let (_, cmd) = healthcheck.split_once("CMD ").unwrap();
-    let port = server.base_url.rsplit(':').next().unwrap().to_owned();
+    let port = trial.base_url.rsplit(':').next().unwrap().to_owned();
     let argv: Vec<String> = exec_form(cmd).into_iter().map(|a| a.replace("8080", &port)).collect();
     let check = || {
         let mut c = Command::new(&argv[0]);
@@ -101,8 +147,7 @@ fn the_dockerfile_runtime_serves_and_its_healthcheck_reports_it() {
     };
     let (code, out, err) = check();
     assert_eq!(code, Some(0), "HEALTHCHECK failed against a running server: {out}{err}");
-
-    assert_eq!(server.terminate(Duration::from_secs(15)).unwrap(), Some(0), "{:?}", server.logs());
+    assert_eq!(trial.terminate(Duration::from_secs(15)).unwrap(), Some(0), "{:?}", trial.logs());
     let (code, _, _) = check();
     assert_ne!(code, Some(0), "HEALTHCHECK passed with no server");
 }
