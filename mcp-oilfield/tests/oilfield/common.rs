@@ -74,3 +74,8 @@ pub fn bin() -> std::process::Command {
     c.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     c
 }
+
+/// `GET url` → its JSON body.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    test_support::mcp_http::client().get(url).send().await.unwrap().json().await.unwrap()
+}

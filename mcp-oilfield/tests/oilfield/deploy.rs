@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use test_support::mcp_http::{McpHttp, SseSession};
 use test_support::process::{ServerProcess, run_to_end};
 
-use crate::common::bin;
+use crate::common::{bin, get_json};
 
 fn deploy(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy").join(file)
@@ -111,14 +111,7 @@ fn run_container(label: &str, data: &Path) -> ServerProcess {
 }
 
 async fn total_records(server: &ServerProcess) -> i64 {
-    let ready: Value = test_support::mcp_http::client()
-        .get(format!("{}/ready", server.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready = get_json(&format!("{}/ready", server.base_url)).await;
     ready["total_records"].as_i64().unwrap_or_else(|| panic!("{ready}"))
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::{fails, fixture, ok};
+use crate::common::{fails, fixture, get_json, ok};
 
 #[tokio::test]
 async fn list_and_get_wells_with_filters_pagination_and_id_normalisation() {
@@ -96,14 +96,7 @@ async fn daily_report_statistics_comparison_weekly_and_plot() {
 #[tokio::test]
 async fn readiness_reports_database_and_total_records() {
     let f = fixture("").await;
-    let body: serde_json::Value = test_support::mcp_http::client()
-        .get(format!("{}/ready", f.server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = get_json(&format!("{}/ready", f.server.base)).await;
     assert_eq!(body["status"], "ready");
     assert_eq!(body["database"], "connected");
     assert!(body["total_records"].as_i64().unwrap() > 500, "{body}");
