@@ -49,10 +49,15 @@ impl ServerProcess {
                         return Err(anyhow!("server exited with {status} before listening:\n{}", me.log.join("\n")));
                     }
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // stderr closed: the server is exiting; report how it ended.
+                    let status = me.child.as_mut().and_then(|c| c.wait().ok());
+                    let how = status.map_or_else(|| "ended".to_owned(), |s| format!("exited with {s}"));
+                    return Err(anyhow!("server {how} before listening:\n{}", me.log.join("\n")));
+                }
             }
         }
-        Err(anyhow!("server did not print `Listening on` in time:\n{}", me.log.join("\n")))
+        Err(anyhow!("server did not print `Listening on` within 60 s:\n{}", me.log.join("\n")))
     }
 
     /// Drain stderr lines received so far into `log` and return them all.
