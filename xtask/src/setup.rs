@@ -133,7 +133,7 @@ pub fn venv_dir() -> PathBuf {
     tools_dir().join("venv")
 }
 
-/// An executable a package installed into the venv (`check-jsonschema`).
+/// An executable in the venv (`python`, `check-jsonschema`).
 pub fn venv_bin(name: &str) -> PathBuf {
     if cfg!(windows) {
         venv_dir().join("Scripts").join(format!("{name}.exe"))
@@ -143,7 +143,7 @@ pub fn venv_bin(name: &str) -> PathBuf {
 }
 
 pub fn venv_python() -> PathBuf {
-    if cfg!(windows) { venv_dir().join("Scripts/python.exe") } else { venv_dir().join("bin/python") }
+    venv_bin("python")
 }
 
 /// A base interpreter for the venv: `$XTASK_PYTHON`, else python3.11/python3/python (>= 3.10).

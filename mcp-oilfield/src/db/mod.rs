@@ -31,12 +31,12 @@ mod weekly;
 pub(crate) mod wells;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{Local, NaiveDate, SecondsFormat, Utc};
 use rusqlite::Connection;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 pub use audit::{AuditEntry, AuditQuery};
 pub use error::DbError;
@@ -80,25 +80,6 @@ impl std::fmt::Debug for Store {
 /// Current time as stored in `created_at` / `updated_at` / `deleted_at` (RFC 3339, UTC, ms).
 pub(crate) fn now_ts() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// Held by a write's caller: dropping it (the caller gave up) tells the writer to roll back.
-struct CallerWaits(Arc<AtomicBool>);
-
-impl CallerWaits {
-    fn new() -> Self {
-        Self(Arc::new(AtomicBool::new(true)))
-    }
-
-    fn flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.0)
-    }
-}
-
-impl Drop for CallerWaits {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -186,32 +167,33 @@ impl Store {
             .await
             .map_err(|_| DbError::Storage("the database is closed".into()))?;
         let store = self.clone();
-        let caller = CallerWaits::new();
-        let waiting = caller.flag();
+        // Cancelled when this future is dropped: its caller gave up (timeout, cancellation).
+        let caller_left = CancellationToken::new();
+        let _caller_waits = caller_left.clone().drop_guard();
         tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            store.write_blocking(waiting, f)
+            store.write_blocking(&caller_left, f)
         })
         .await?
     }
 
     /// Synchronous writer access (only from blocking contexts). Every commit `f` makes (an
-    /// explicit transaction or an autocommit statement) is turned into a rollback once `waiting`
-    /// is false.
+    /// explicit transaction or an autocommit statement) is turned into a rollback once
+    /// `caller_left` is cancelled.
     fn write_blocking<T>(
         &self,
-        waiting: Arc<AtomicBool>,
+        caller_left: &CancellationToken,
         f: impl FnOnce(&mut Connection, NaiveDate) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let today = self.today();
         let mut conn = lock(&self.inner.writer);
-        let hook = Arc::clone(&waiting);
+        let hook = caller_left.clone();
         // `true` from the hook turns the COMMIT into a ROLLBACK.
-        conn.commit_hook(Some(move || !hook.load(Ordering::Acquire)));
+        conn.commit_hook(Some(move || hook.is_cancelled()));
         let result = f(&mut conn, today);
         conn.commit_hook(None::<fn() -> bool>);
         match result {
-            Err(_) if !waiting.load(Ordering::Acquire) => Err(DbError::Storage(
+            Err(_) if caller_left.is_cancelled() => Err(DbError::Storage(
                 "the call ended (timeout or cancellation) before the write committed; it was rolled back".into(),
             )),
             other => other,
