@@ -12,6 +12,9 @@ use test_support::process::{ServerProcess, run_to_end};
 
 use crate::common::{bin, get_json};
 
+/// The shared key the deploy files expect (`OILFIELD_MCP_KEY`, `<key>`).
+const KEY: &str = "a-long-enough-test-key-123";
+
 fn deploy(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy").join(file)
 }
@@ -20,7 +23,7 @@ fn deploy(file: &str) -> PathBuf {
 fn the_example_config_in_deploy_is_valid_and_needs_its_key() {
     let example = deploy("oilfield.example.yaml");
     let mut c = bin();
-    c.args(["check-config", "--config"]).arg(&example).env("OILFIELD_MCP_KEY", "a-long-enough-test-key-123");
+    c.args(["check-config", "--config"]).arg(&example).env("OILFIELD_MCP_KEY", KEY);
     let (code, out, err) = run_to_end(c, Duration::from_secs(30)).unwrap();
     assert_eq!(code, Some(0), "{out}{err}");
     let mut c = bin();
@@ -153,8 +156,6 @@ fn the_docker_build_context_leaves_out_build_output_and_local_tools() {
         assert!(entries.iter().any(|e| e.trim_matches('/') == needed), "{needed} is not in .dockerignore: {entries:?}");
     }
 }
-
-const KEY: &str = "a-long-enough-test-key-123";
 
 /// `deploy/librechat.yaml`'s entry `name`: its URL path and its headers as LibreChat sends them
 /// for a user (`${OILFIELD_MCP_KEY}` from the environment, `{{LIBRECHAT_USER_*}}` from the user).
