@@ -8,6 +8,7 @@ use chrono::Utc;
 use mcp_core::config::{Config, Layer};
 use mcp_core::{App, AuditRecord, Caller, Denial, Readiness, ToolDef};
 
+use crate::audit_writer::AuditWriter;
 use crate::config::{OilfieldConfig, absolute};
 use crate::db::{AuditEntry, Store};
 use crate::rbac::{Grant, Level, Policy};
@@ -23,47 +24,6 @@ pub struct Oilfield {
     pub export_dir: PathBuf,
     audit: AuditWriter,
     readiness: ReadinessProbe,
-}
-
-/// Persists audit records in the background, many per transaction, so a tool call never waits
-/// for (or pays a transaction for) its audit row. Flushed on shutdown.
-struct AuditWriter {
-    tx: std::sync::Mutex<Option<tokio::sync::mpsc::Sender<AuditEntry>>>,
-    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-}
-
-/// Audit records buffered before callers fall back to writing their own.
-const AUDIT_QUEUE: usize = 8192;
-/// Records written per transaction at most.
-const AUDIT_BATCH: usize = 256;
-
-impl AuditWriter {
-    fn start(store: Store) -> Self {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<AuditEntry>(AUDIT_QUEUE);
-        let task = tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(AUDIT_BATCH);
-            while rx.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
-                let n = batch.len();
-                if let Err(e) = store.record_audit_batch(std::mem::take(&mut batch)).await {
-                    tracing::error!(error = %e, records = n, "could not persist audit records");
-                }
-            }
-        });
-        Self { tx: std::sync::Mutex::new(Some(tx)), task: std::sync::Mutex::new(Some(task)) }
-    }
-
-    fn sender(&self) -> Option<tokio::sync::mpsc::Sender<AuditEntry>> {
-        self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
-    /// Close the queue and wait until everything queued is written.
-    async fn flush(&self) {
-        drop(self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take());
-        let task = self.task.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
-    }
 }
 
 /// Flags of `mcp-oilfield` (besides the common ones).
@@ -124,6 +84,11 @@ impl Oilfield {
             export_dir: config.export_dir.clone(),
             audit,
         })
+    }
+
+    /// Wait until the audit rows of every tool call that has finished are written.
+    pub async fn settle_audit(&self) {
+        self.audit.settle().await;
     }
 
     /// The caller's grant for a tool needing `level` (the core already checked it; this yields the scope).
@@ -206,22 +171,7 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
             duration_ms: i64::try_from(record.duration_ms).unwrap_or(i64::MAX),
             message: record.message.clone(),
         };
-        let entry = match self.audit.sender() {
-            Some(tx) => match tx.try_send(entry) {
-                Ok(()) => return,
-                Err(
-                    tokio::sync::mpsc::error::TrySendError::Full(e) | tokio::sync::mpsc::error::TrySendError::Closed(e),
-                ) => e,
-            },
-            None => entry,
-        };
-        // Queue full or closed: write this one directly rather than lose it.
-        let store = self.store.clone();
-        tokio::spawn(async move {
-            if let Err(e) = store.record_audit(entry).await {
-                tracing::error!(error = %e, "could not persist an audit record");
-            }
-        });
+        self.audit.record(entry);
     }
 
     async fn on_shutdown(&self) {

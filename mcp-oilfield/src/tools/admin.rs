@@ -52,6 +52,8 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                 s.grant(&ctx.caller, "query_audit_log", Level::Admin)?;
                 let (from, to) = args::period(a.period.as_deref(), None, None, s.store.today())?;
                 let q = AuditQuery { caller: a.caller, tool: a.tool, outcome: a.outcome, from, to, limit: a.limit, offset: a.offset };
+                // Read your writes: every call that finished before this one is in the log.
+                s.settle_audit().await;
                 let page = s.store.query_audit(q).await.map_err(db_err)?;
                 let rows = page.items.iter().map(|e| {
                     vec![

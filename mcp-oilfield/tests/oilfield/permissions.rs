@@ -41,7 +41,6 @@ async fn denied_calls_get_the_known_message_and_are_counted_and_audited() {
         metrics.contains(r#"mcp_permission_denials_total{server="mcp-oilfield",tool="export_all_data",role="USER"} 1"#),
         "{metrics}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let mut admin = f.client(Some("ADMIN")).await;
     let (_, log) = ok(&mut admin, "query_audit_log", json!({"outcome": "denied"})).await;
     let items = log["items"].as_array().unwrap();

@@ -10,7 +10,6 @@ async fn audit_log_records_calls_with_callers_and_outcomes() {
     let mut user = f.client(Some("USER")).await;
     ok(&mut user, "get_well", json!({"well_id": "ZT-101"})).await;
     fails(&mut user, "get_well", json!({"well_id": "ZT-999"})).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let mut admin = f.client(Some("ADMIN")).await;
     let (text, log) = ok(&mut admin, "query_audit_log", json!({"tool": "get_well"})).await;
     let items = log["items"].as_array().unwrap();

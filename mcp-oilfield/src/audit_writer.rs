@@ -1,0 +1,153 @@
+//! Background persistence of audit records: a tool call never waits for (or pays a transaction
+//! for) its audit row, yet a reader of the log can still see every call that finished before it.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::{AuditEntry, Store};
+
+/// Audit records buffered before callers fall back to writing their own.
+const AUDIT_QUEUE: usize = 8192;
+/// Records written per transaction at most.
+const AUDIT_BATCH: usize = 256;
+
+/// What travels down the queue, in order.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nearly every message is an entry: boxing would add an allocation per call"
+)]
+enum Message {
+    /// A record to persist.
+    Entry(AuditEntry),
+    /// Answered once everything queued before it is written.
+    Barrier(oneshot::Sender<()>),
+}
+
+/// Writes queued records in batches, many per transaction. Flushed on shutdown.
+pub(crate) struct AuditWriter {
+    store: Store,
+    tx: std::sync::Mutex<Option<mpsc::Sender<Message>>>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl AuditWriter {
+    /// Start the writer task on the current runtime.
+    pub(crate) fn start(store: Store) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Message>(AUDIT_QUEUE);
+        let writer = store.clone();
+        let task = tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(AUDIT_BATCH);
+            while rx.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
+                let mut entries = Vec::with_capacity(batch.len());
+                let mut barriers = Vec::new();
+                for message in batch.drain(..) {
+                    match message {
+                        Message::Entry(e) => entries.push(e),
+                        Message::Barrier(done) => barriers.push(done),
+                    }
+                }
+                let n = entries.len();
+                if n > 0
+                    && let Err(e) = writer.record_audit_batch(entries).await
+                {
+                    tracing::error!(error = %e, records = n, "could not persist audit records");
+                }
+                for done in barriers {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Self { store, tx: std::sync::Mutex::new(Some(tx)), task: std::sync::Mutex::new(Some(task)) }
+    }
+
+    fn sender(&self) -> Option<mpsc::Sender<Message>> {
+        self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Queue `entry`; when the queue is full or closed, write it directly rather than lose it.
+    pub(crate) fn record(&self, entry: AuditEntry) {
+        let entry = match self.sender() {
+            Some(tx) => match tx.try_send(Message::Entry(entry)) {
+                Ok(()) => return,
+                Err(mpsc::error::TrySendError::Full(m) | mpsc::error::TrySendError::Closed(m)) => m,
+            },
+            None => Message::Entry(entry),
+        };
+        let Message::Entry(entry) = entry else { return };
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.record_audit(entry).await {
+                tracing::error!(error = %e, "could not persist an audit record");
+            }
+        });
+    }
+
+    /// Wait until every record queued before this call is written (a reader of the audit log
+    /// then sees every tool call that had finished when it asked).
+    pub(crate) async fn settle(&self) {
+        let Some(tx) = self.sender() else { return };
+        let (done, written) = oneshot::channel();
+        if tx.send(Message::Barrier(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+
+    /// Close the queue and wait until everything queued is written.
+    pub(crate) async fn flush(&self) {
+        drop(self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take());
+        let task = self.task.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::AuditQuery;
+
+    fn entry(n: usize) -> AuditEntry {
+        AuditEntry {
+            id: None,
+            ts: chrono::Utc::now(),
+            caller_id: Some(format!("caller-{n}")),
+            caller_email: None,
+            caller_role: Some("USER".into()),
+            tool: "list_wells".into(),
+            arguments: serde_json::json!({}),
+            outcome: "ok".into(),
+            rows_affected: None,
+            duration_ms: 1,
+            message: None,
+        }
+    }
+
+    async fn logged(store: &Store) -> u64 {
+        store.query_audit(AuditQuery { limit: 1, ..AuditQuery::default() }).await.unwrap().total
+    }
+
+    #[tokio::test]
+    async fn settle_waits_for_everything_queued_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("audit.db"), 2).await.unwrap();
+        let writer = AuditWriter::start(store.clone());
+        // More than one batch, so the writer is still busy when settle is called.
+        for n in 0..(AUDIT_BATCH * 4 + 7) {
+            writer.record(entry(n));
+        }
+        writer.settle().await;
+        assert_eq!(logged(&store).await, (AUDIT_BATCH * 4 + 7) as u64);
+        // A barrier on an idle writer returns at once; after shutdown it does not hang.
+        writer.settle().await;
+        writer.flush().await;
+        writer.settle().await;
+        writer.record(entry(0));
+        tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while logged(&store).await < (AUDIT_BATCH * 4 + 8) as u64 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("a record after shutdown is written directly");
+    }
+}
