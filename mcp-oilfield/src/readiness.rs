@@ -6,7 +6,9 @@
 //! the count is shared: concurrent probes wait for one count (single flight), and a count is
 //! reused for [`COUNT_TTL`]. A failed count is never reused: the next probe tries again.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::db::{DbError, Store};
 
@@ -76,10 +78,12 @@ mod tests {
         assert_eq!(first, store.count_reports().await.unwrap());
         assert!(first > 0);
 
+        // The clock stands still from here, however slow the host: only `advance` moves it.
+        tokio::time::pause();
         delete_one_report(&store).await;
         assert_eq!(probe.total_records().await.unwrap(), first, "within the TTL the count is reused");
 
-        tokio::time::sleep(Duration::from_millis(350)).await;
+        tokio::time::advance(Duration::from_millis(350)).await;
         assert_eq!(probe.total_records().await.unwrap(), first - 1, "after the TTL the count is fresh");
     }
 
