@@ -161,8 +161,14 @@ fn tests() -> Result<Option<Counts>> {
     let mut total = Counts::default();
     let mut ok = true;
     if succeeds(cargo().args(["nextest", "--version"])) {
-        let (pass, c) =
-            run_tests(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast", "--no-tests=warn"]))?;
+        // A failure's panic message (with its file:line) is what a CI log must show: no backtrace
+        // to push it out of view, and every failure repeated after the summary.
+        let (pass, c) = run_tests(
+            cargo()
+                .args(["nextest", "run", "--workspace", "--no-fail-fast", "--no-tests=warn"])
+                .args(["--failure-output", "immediate-final"])
+                .env("RUST_BACKTRACE", "0"),
+        )?;
         ok &= pass;
         total.add(c);
         // nextest does not run doctests.
