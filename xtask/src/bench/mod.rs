@@ -1,6 +1,7 @@
 //! `cargo xtask bench oilfield`: the oilfield server's performance on a 1,000,000-report database.
 //!
 //! What it measures (all on this machine, all traffic on 127.0.0.1, every run bounded in time):
+//! 0. `mcp-oilfield seed --wells 1000 --days 1000` into a fresh database: the time it takes.
 //! 1. `query_drilling_data` ("latest 20 reports of a random well") in process, through the core's
 //!    dispatch (`examples/bench_inprocess.rs`): p50/p90/p99/max of 20k sequential calls, the same
 //!    for `Store::query_reports` alone, and calls/s with 16 concurrent tasks.
@@ -68,7 +69,8 @@ usage: cargo xtask bench [oilfield] [options]
   --no-build          use the binaries already built: target/release, and the link-ordered
                       server of an earlier run when its relink completed
   --no-stateful       skip the stateful (session) Streamable HTTP runs
-  --reseed            re-create the cached 1M-report database (target/bench/oilfield-1m.db)
+  --reseed            accepted for older scripts: every run seeds a fresh database
+                      (target/bench/oilfield-1m.db, kept afterwards for the examples)
   --update-readme     also write the table into README.md between the bench:oilfield markers
 ";
 
@@ -81,7 +83,6 @@ struct Options {
     repeat: u32,
     build: bool,
     stateful: bool,
-    reseed: bool,
     update_readme: bool,
 }
 
@@ -94,7 +95,6 @@ impl Default for Options {
             repeat: 3,
             build: true,
             stateful: true,
-            reseed: false,
             update_readme: false,
         }
     }
@@ -118,7 +118,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
             "--repeat" => opts.repeat = number(arg, it.next())?.min(9) as u32,
             "--no-build" => opts.build = false,
             "--no-stateful" => opts.stateful = false,
-            "--reseed" => opts.reseed = true,
+            "--reseed" => {}
             "--update-readme" => opts.update_readme = true,
             "-h" | "--help" => {
                 print!("{USAGE}");
@@ -186,12 +186,10 @@ pub fn bench(args: &[String]) -> Result<()> {
     let script = dir.join("oilfield.lua");
     fs::write(&script, WRK_LUA)?;
 
-    progress("database with 1,000,000 reports");
+    progress("seed a fresh database with 1,000,000 reports");
     let measuring = Instant::now();
-    let pristine = ensure_database(&bins, &dir.join("oilfield-1m.db"), opts.reseed)?;
-    // Each run works on a fresh copy: the audit rows its calls append never pile up in the cache.
-    let db = dir.join("oilfield-1m.run.db");
-    copy_database(&pristine, &db)?;
+    let db = dir.join("oilfield-1m.db");
+    let seed = seed_database(&bins, &db)?;
     let db_size = fs::metadata(&db)?.len();
 
     progress(&format!("in process: {} calls of query_drilling_data per stage, {} times", opts.calls, opts.repeat));
@@ -254,6 +252,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         machine: Machine { load_end: load_average(), ..machine },
         opts: opts.clone(),
         db_size,
+        seed,
         inproc,
         inproc_p99s,
         idle,
@@ -276,10 +275,9 @@ pub fn bench(args: &[String]) -> Result<()> {
     } else {
         println!("(pass --update-readme to put this table into README.md)");
     }
-    let _ = fs::remove_file(&db);
-    for suffix in ["-wal", "-shm"] {
-        let _ = fs::remove_file(db.with_file_name(format!("oilfield-1m.run.db{suffix}")));
-    }
+    // The database stays for manual runs of `bare_reference` and `bench_inprocess`; the
+    // copy older versions of this bench made beside it does not.
+    remove_database(&dir.join("oilfield-1m.run.db"))?;
     println!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -374,40 +372,18 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// The cached seeded database: reused when it has exactly the expected rows, else (re)seeded.
-fn ensure_database(bins: &Bins, db: &Path, reseed: bool) -> Result<PathBuf> {
-    if reseed {
-        remove_database(db)?;
-    }
-    if db.is_file() {
-        match count_rows(bins, db) {
-            Ok((reports, wells)) if reports == REPORTS && wells == WELLS => {
-                println!("reusing {} ({reports} reports, {wells} wells)", rel(db));
-                return Ok(db.to_path_buf());
-            }
-            Ok((reports, wells)) => println!("{} has {reports} reports of {wells} wells: re-seeding", rel(db)),
-            Err(e) => println!("{} cannot be used ({e:#}): re-seeding", rel(db)),
-        }
-        remove_database(db)?;
-    }
-    let started = Instant::now();
+/// `db` seeded afresh with `WELLS` × `DAYS` reports; returns how long `mcp-oilfield seed` took.
+fn seed_database(bins: &Bins, db: &Path) -> Result<Duration> {
+    remove_database(db)?;
     let mut cmd = bins.server();
     cmd.args(["seed", "--wells", &WELLS.to_string(), "--days", &DAYS.to_string(), "--database"]).arg(db);
+    let started = Instant::now();
     run(&mut cmd)?;
+    let took = started.elapsed();
     let (reports, wells) = count_rows(bins, db)?;
     ensure!(reports == REPORTS && wells == WELLS, "seeding gave {reports} reports of {wells} wells");
-    println!("seeded {} in {:.0}s", rel(db), started.elapsed().as_secs_f64());
-    Ok(db.to_path_buf())
-}
-
-fn copy_database(from: &Path, to: &Path) -> Result<()> {
-    remove_database(to)?;
-    fs::copy(from, to).with_context(|| format!("copying {} to {}", rel(from), rel(to)))?;
-    let wal = with_suffix(from, "-wal");
-    if wal.is_file() {
-        fs::copy(&wal, with_suffix(to, "-wal"))?;
-    }
-    Ok(())
+    println!("seeded {} in {:.1}s", rel(db), took.as_secs_f64());
+    Ok(took)
 }
 
 // ---------------------------------------------------------------------------------------------
