@@ -86,9 +86,11 @@ impl Oilfield {
         })
     }
 
-    /// Wait until the audit rows of every tool call that has finished are written.
-    pub async fn settle_audit(&self) {
-        self.audit.settle().await;
+    /// Wait until the audit rows of every tool call that has finished are written, for at most
+    /// `within`: false when the writer is still busy then (a long import holds the database
+    /// writer), so a reader can say its view may lack the newest calls rather than stall.
+    pub async fn settle_audit(&self, within: std::time::Duration) -> bool {
+        tokio::time::timeout(within, self.audit.settle()).await.is_ok()
     }
 
     /// The caller's grant for a tool needing `level` (the core already checked it; this yields the scope).

@@ -9,6 +9,10 @@ use crate::db::{AuditEntry, Store};
 const AUDIT_QUEUE: usize = 8192;
 /// Records written per transaction at most.
 const AUDIT_BATCH: usize = 256;
+/// Attempts at writing a batch (the database may be locked by another process for a while).
+const ATTEMPTS: u32 = 4;
+/// Pause between attempts.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What travels down the queue, in order.
 #[expect(
@@ -29,6 +33,24 @@ pub(crate) struct AuditWriter {
     task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
+/// Write one batch, trying again a few times: audit inserts cannot be invalid, so a failure is
+/// the database's (locked by another process past the busy timeout, disk full) and may pass.
+async fn write_batch(store: &Store, entries: Vec<AuditEntry>) {
+    let entries = std::sync::Arc::new(entries);
+    for attempt in 1..=ATTEMPTS {
+        match store.record_audit_batch(std::sync::Arc::clone(&entries)).await {
+            Ok(_) => return,
+            Err(e) if attempt < ATTEMPTS => {
+                tracing::warn!(error = %e, records = entries.len(), attempt, "could not write audit records; retrying");
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, records = entries.len(), attempts = ATTEMPTS, "audit records lost: the database refused them");
+            }
+        }
+    }
+}
+
 impl AuditWriter {
     /// Start the writer task on the current runtime.
     pub(crate) fn start(store: Store) -> Self {
@@ -45,11 +67,8 @@ impl AuditWriter {
                         Message::Barrier(done) => barriers.push(done),
                     }
                 }
-                let n = entries.len();
-                if n > 0
-                    && let Err(e) = writer.record_audit_batch(entries).await
-                {
-                    tracing::error!(error = %e, records = n, "could not persist audit records");
+                if !entries.is_empty() {
+                    write_batch(&writer, entries).await;
                 }
                 for done in barriers {
                     let _ = done.send(());

@@ -79,17 +79,18 @@ const INSERT_AUDIT: &str = "INSERT INTO audit_log (ts, caller_id, caller_email, 
      outcome, rows_affected, duration_ms, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 impl Store {
-    /// Append several entries in one transaction (the tool layer's background audit writer).
-    pub async fn record_audit_batch(&self, entries: Vec<AuditEntry>) -> Result<usize, DbError> {
-        let rows = entries
-            .into_iter()
-            .map(|e| Ok((e.ts.to_rfc3339_opts(SecondsFormat::Millis, true), serde_json::to_string(&e.arguments)?, e)))
+    /// Append several entries in one transaction (the tool layer's background audit writer,
+    /// which keeps `entries` to try again when the database is busy).
+    pub async fn record_audit_batch(&self, entries: std::sync::Arc<Vec<AuditEntry>>) -> Result<usize, DbError> {
+        let encoded = entries
+            .iter()
+            .map(|e| Ok((e.ts.to_rfc3339_opts(SecondsFormat::Millis, true), serde_json::to_string(&e.arguments)?)))
             .collect::<Result<Vec<_>, DbError>>()?;
         self.write(move |conn, _| {
             let tx = conn.transaction()?;
             {
                 let mut insert = tx.prepare_cached(INSERT_AUDIT)?;
-                for (ts, arguments, e) in &rows {
+                for ((ts, arguments), e) in encoded.iter().zip(entries.iter()) {
                     insert.execute(rusqlite::params![
                         ts,
                         e.caller_id,
@@ -105,7 +106,7 @@ impl Store {
                 }
             }
             tx.commit()?;
-            Ok(rows.len())
+            Ok(encoded.len())
         })
         .await
     }

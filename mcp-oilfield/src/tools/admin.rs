@@ -40,6 +40,11 @@ fn default_limit() -> u32 {
     20
 }
 
+/// How long `query_audit_log` waits for the audit rows of calls that just finished.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// Appended when that wait ran out.
+const UNSETTLED: &str = "\nNote: the database writer is busy (an import or a large write), so calls from the last few seconds may not be listed yet; ask again shortly.";
+
 pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
     let mut tools = crate::tools::admin_exchange::tools();
     tools.push(
@@ -52,8 +57,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                 s.grant(&ctx.caller, "query_audit_log", Level::Admin)?;
                 let (from, to) = args::period(a.period.as_deref(), None, None, s.store.today())?;
                 let q = AuditQuery { caller: a.caller, tool: a.tool, outcome: a.outcome, from, to, limit: a.limit, offset: a.offset };
-                // Read your writes: every call that finished before this one is in the log.
-                s.settle_audit().await;
+                // Read your writes: every call that finished before this one is in the log,
+                // unless the writer is held up (then say so instead of stalling).
+                let settled = s.settle_audit(SETTLE_WAIT).await;
                 let page = s.store.query_audit(q).await.map_err(db_err)?;
                 let rows = page.items.iter().map(|e| {
                     vec![
@@ -66,12 +72,15 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                         format!("{} ms", e.duration_ms),
                     ]
                 });
-                let text = format!(
+                let mut text = format!(
                     "{}{} of {} entries",
                     render::table(&["time (UTC)", "caller", "role", "tool", "outcome", "rows", "duration"], rows),
                     page.items.len(),
                     page.total
                 );
+                if !settled {
+                    text.push_str(UNSETTLED);
+                }
                 ToolOutput::with_structured(text, &page)
             },
         )

@@ -110,3 +110,42 @@ async fn export_reports_progress_when_the_client_asks_for_it() {
     let result = events.iter().find(|e| e["id"] == 42).expect("the result follows the notifications");
     assert_ne!(result["result"]["isError"], true);
 }
+
+/// Another process holds the database's write lock past the busy timeout: the audit log still
+/// answers (saying its newest rows may be missing) instead of stalling, and the held-up rows are
+/// written once the lock is released, not lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_rows_held_up_by_a_locked_database_are_written_later() {
+    let f = fixture("").await;
+    let mut user = f.client(Some("USER")).await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    let db = f.dir.path().join("oil.db");
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        locked_tx.send(()).unwrap();
+        // Longer than the store's busy timeout (5 s): the first attempt at the batch fails.
+        std::thread::sleep(std::time::Duration::from_millis(6500));
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    locked_rx.recv().unwrap();
+    ok(&mut user, "get_well", json!({"well_id": "ZT-102"})).await;
+    let asked = std::time::Instant::now();
+    let (text, log) = ok(&mut admin, "query_audit_log", json!({"tool": "get_well"})).await;
+    assert!(asked.elapsed() < std::time::Duration::from_secs(5), "the audit log stalled for {:?}", asked.elapsed());
+    assert!(text.contains("database writer is busy"), "{text}");
+    assert_eq!(log["total"], 0, "{log}");
+    holder.join().unwrap();
+    let found = async {
+        loop {
+            let (_, log) = ok(&mut admin, "query_audit_log", json!({"tool": "get_well"})).await;
+            if log["total"] == 1 {
+                return log;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    let log = tokio::time::timeout(std::time::Duration::from_secs(20), found).await.expect("the held-up row was lost");
+    assert_eq!(log["items"][0]["caller_role"], "USER", "{log}");
+}
