@@ -82,22 +82,21 @@ impl AuditWriter {
         self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
-    /// Queue `entry`; when the queue is full or closed, write it directly rather than lose it.
+    /// Queue `entry`; when the queue is full or closed, write it directly (with the same
+    /// retries) rather than lose it.
     pub(crate) fn record(&self, entry: AuditEntry) {
-        let entry = match self.sender() {
-            Some(tx) => match tx.try_send(Message::Entry(entry)) {
+        let message = Message::Entry(entry);
+        let refused = match self.sender() {
+            Some(tx) => match tx.try_send(message) {
                 Ok(()) => return,
-                Err(mpsc::error::TrySendError::Full(m) | mpsc::error::TrySendError::Closed(m)) => m,
+                Err(e) => e.into_inner(),
             },
-            None => Message::Entry(entry),
+            None => message,
         };
-        let Message::Entry(entry) = entry else { return };
-        let store = self.store.clone();
-        tokio::spawn(async move {
-            if let Err(e) = store.record_audit(entry).await {
-                tracing::error!(error = %e, "could not persist an audit record");
-            }
-        });
+        if let Message::Entry(entry) = refused {
+            let store = self.store.clone();
+            tokio::spawn(async move { write_batch(&store, vec![entry]).await });
+        }
     }
 
     /// Wait until every record queued before this call is written (a reader of the audit log
