@@ -15,6 +15,7 @@ pub mod telemetry;
 pub mod testing;
 pub mod tools;
 pub mod transport;
+pub mod upstream;
 
 pub use app::{App, AuditRecord, Denial, NoCommand, NoFlags, Readiness};
 pub use identity::{Caller, Principal, Secret, TransportKind};

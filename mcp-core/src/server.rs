@@ -186,7 +186,8 @@ impl<A: App> Core<A> {
                 missing_scopes = Some(scopes);
                 return Err(ToolError::PermissionDenied(msg));
             }
-            let ctx = ToolContext { caller: caller.clone(), progress, cancel: cancel.clone() };
+            let deadline = tokio::time::Instant::from_std(started) + self.call_timeout;
+            let ctx = ToolContext { caller: caller.clone(), progress, cancel: cancel.clone(), deadline };
             // Run in place, not in a spawned task (a spawn and a cross-thread wake per call):
             // a panic is caught here, and dropping the future on timeout or cancellation stops it.
             let handler = std::panic::AssertUnwindSafe(def.invoke(self.app.clone(), ctx, args.clone())).catch_unwind();
@@ -199,8 +200,8 @@ impl<A: App> Core<A> {
                     }
                     Err(_) => {
                         ended_by = Some("timeout");
-                        Err(ToolError::Upstream(format!(
-                            "Tool {name} timed out after {}s; narrow the request (smaller date range or limit) and retry",
+                        Err(ToolError::Timeout(format!(
+                            "Tool {name} timed out after {}s; narrow the request (fewer items or a shorter range) and retry",
                             self.call_timeout.as_secs()
                         )))
                     }

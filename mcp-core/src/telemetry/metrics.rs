@@ -56,6 +56,28 @@ struct SessionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamRequestLabels {
+    server: String,
+    upstream: String,
+    endpoint: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamEndpointLabels {
+    server: String,
+    upstream: String,
+    endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamRetryLabels {
+    server: String,
+    upstream: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     server: String,
     version: String,
@@ -66,9 +88,12 @@ fn duration_histogram() -> Histogram {
 }
 
 /// The metric families of one server process.
+///
+/// The core's families are registered by [`Metrics::new`]; a server registers its own with
+/// [`Metrics::register`] (the handle reaches it in [`crate::App::build`]).
 pub struct Metrics {
     server: String,
-    registry: Registry,
+    registry: std::sync::Mutex<Registry>,
     tool_calls: Family<ToolCallLabels, Counter>,
     tool_duration: Family<ToolLabels, Histogram, fn() -> Histogram>,
     denials: Family<DenialLabels, Counter>,
@@ -76,6 +101,9 @@ pub struct Metrics {
     placeholders: Family<HeaderLabels, Counter>,
     http_requests: Family<HttpLabels, Counter>,
     sessions: Family<SessionLabels, Gauge>,
+    upstream_requests: Family<UpstreamRequestLabels, Counter>,
+    upstream_duration: Family<UpstreamEndpointLabels, Histogram, fn() -> Histogram>,
+    upstream_retries: Family<UpstreamRetryLabels, Counter>,
 }
 
 impl Metrics {
@@ -109,9 +137,29 @@ impl Metrics {
         let build = Family::<BuildLabels, Gauge>::default();
         registry.register("mcp_build_info", "Build information (always 1)", build.clone());
         build.get_or_create(&BuildLabels { server: server.into(), version: version.into() }).set(1);
+        let upstream_requests = Family::<UpstreamRequestLabels, Counter>::default();
+        registry.register(
+            "mcp_upstream_requests",
+            "Requests to upstream APIs by route template and status (a number, or connect_error, timeout, body_error)",
+            upstream_requests.clone(),
+        );
+        let upstream_duration =
+            Family::<UpstreamEndpointLabels, Histogram, fn() -> Histogram>::new_with_constructor(duration_histogram);
+        registry.register_with_unit(
+            "mcp_upstream_request_duration",
+            "Duration of one upstream request attempt",
+            Unit::Seconds,
+            upstream_duration.clone(),
+        );
+        let upstream_retries = Family::<UpstreamRetryLabels, Counter>::default();
+        registry.register(
+            "mcp_upstream_retries",
+            "Upstream request attempts repeated, by reason (connect, timeout, status_502, rate_limited, ...)",
+            upstream_retries.clone(),
+        );
         Self {
             server: server.to_owned(),
-            registry,
+            registry: std::sync::Mutex::new(registry),
             tool_calls,
             tool_duration,
             denials,
@@ -119,7 +167,65 @@ impl Metrics {
             placeholders,
             http_requests,
             sessions,
+            upstream_requests,
+            upstream_duration,
+            upstream_retries,
         }
+    }
+
+    /// The `server` label of every family (the binary name).
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Register a server's own family (named `mcp_*`, units in the name; labels from bounded sets).
+    pub fn register(&self, name: &str, help: &str, metric: impl prometheus_client::registry::Metric) {
+        self.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner).register(name, help, metric);
+    }
+
+    /// Register a server's own family with a unit suffix (`_seconds`, `_bytes`).
+    pub fn register_with_unit(
+        &self,
+        name: &str,
+        help: &str,
+        unit: Unit,
+        metric: impl prometheus_client::registry::Metric,
+    ) {
+        self.registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .register_with_unit(name, help, unit, metric);
+    }
+
+    /// Count one upstream request attempt. `endpoint` is a route template (`/api/v1/rooms.info`,
+    /// `DescribeTopics`), never a URL with ids; `status` an HTTP status or a failure class.
+    pub fn upstream_request(&self, upstream: &str, endpoint: &str, status: &str, seconds: f64) {
+        self.upstream_requests
+            .get_or_create(&UpstreamRequestLabels {
+                server: self.server.clone(),
+                upstream: upstream.into(),
+                endpoint: endpoint.into(),
+                status: status.into(),
+            })
+            .inc();
+        self.upstream_duration
+            .get_or_create(&UpstreamEndpointLabels {
+                server: self.server.clone(),
+                upstream: upstream.into(),
+                endpoint: endpoint.into(),
+            })
+            .observe(seconds);
+    }
+
+    /// Count one repeated upstream attempt and why it was repeated.
+    pub fn upstream_retry(&self, upstream: &str, reason: &str) {
+        self.upstream_retries
+            .get_or_create(&UpstreamRetryLabels {
+                server: self.server.clone(),
+                upstream: upstream.into(),
+                reason: reason.into(),
+            })
+            .inc();
     }
 
     /// Count one tool call and its duration.
@@ -173,7 +279,8 @@ impl Metrics {
     /// Text exposition (OpenMetrics).
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+        let registry = self.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
             out.clear();
         }
         out
@@ -193,6 +300,11 @@ mod tests {
         m.unresolved_placeholder("X-User-Role");
         m.http_request("/mcp", 200);
         m.set_sessions("sse", 2);
+        m.upstream_request("chat", "/api/v1/rooms.info", "200", 0.01);
+        m.upstream_retry("chat", "status_503");
+        let own = Counter::<u64>::default();
+        m.register("mcp_demo_widgets", "A server's own family", own.clone());
+        own.inc_by(3);
         let text = m.encode();
         for needle in [
             r#"mcp_tool_calls_total{server="mcp-test",tool="list_wells",outcome="ok"} 1"#,
@@ -203,6 +315,10 @@ mod tests {
             r#"mcp_http_requests_total{server="mcp-test",path="/mcp",status="200"} 1"#,
             r#"mcp_sessions_active{server="mcp-test",transport="sse"} 2"#,
             r#"mcp_build_info{server="mcp-test",version="1.2.3"} 1"#,
+            r#"mcp_upstream_requests_total{server="mcp-test",upstream="chat",endpoint="/api/v1/rooms.info",status="200"} 1"#,
+            r#"mcp_upstream_request_duration_seconds_count{server="mcp-test",upstream="chat",endpoint="/api/v1/rooms.info"} 1"#,
+            r#"mcp_upstream_retries_total{server="mcp-test",upstream="chat",reason="status_503"} 1"#,
+            "mcp_demo_widgets_total 3",
         ] {
             assert!(text.contains(needle), "missing {needle} in\n{text}");
         }

@@ -21,6 +21,10 @@ pub use surface::{SurfaceConfig, ToolSurface};
 use crate::identity::Caller;
 
 /// Behaviour hints every tool must state explicitly (clients auto-approve from them).
+///
+/// Whether a tool reaches an open world has no default: a tool states [`Hints::open_world`] (it
+/// calls an upstream system) or [`Hints::closed_world`] (its own data only), and
+/// [`testing::assert_tool_rules`] fails a tool that states neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hints {
     /// The tool does not modify anything.
@@ -29,31 +33,40 @@ pub struct Hints {
     pub destructive: bool,
     /// Calling it twice with the same arguments has no further effect.
     pub idempotent: bool,
-    /// The tool talks to an open world (an external system) rather than a closed data set.
-    pub open_world: bool,
+    /// The tool talks to an open world (an external system) rather than a closed data set;
+    /// `None` until the tool says which.
+    pub open_world: Option<bool>,
 }
 
 impl Hints {
-    /// A read-only tool over a closed data set.
+    /// A read-only tool.
     pub const fn read_only() -> Self {
-        Self { read_only: true, destructive: false, idempotent: true, open_world: false }
+        Self { read_only: true, destructive: false, idempotent: true, open_world: None }
     }
     /// A tool that adds or changes data without destroying any.
     pub const fn additive(idempotent: bool) -> Self {
-        Self { read_only: false, destructive: false, idempotent, open_world: false }
+        Self { read_only: false, destructive: false, idempotent, open_world: None }
     }
     /// A tool that may overwrite or delete data.
     pub const fn destructive(idempotent: bool) -> Self {
-        Self { read_only: false, destructive: true, idempotent, open_world: false }
+        Self { read_only: false, destructive: true, idempotent, open_world: None }
     }
-    /// Mark the tool as reaching an external system.
+    /// Mark the tool as reaching an external system (`openWorldHint: true`).
     pub const fn open_world(mut self) -> Self {
-        self.open_world = true;
+        self.open_world = Some(true);
+        self
+    }
+    /// Mark the tool as working on the server's own data only (`openWorldHint: false`).
+    pub const fn closed_world(mut self) -> Self {
+        self.open_world = Some(false);
         self
     }
 }
 
 /// Why a tool call failed. Every variant becomes an `isError` result whose text the model can act on.
+///
+/// The upstream variants (`Unauthorized` .. `BadRequest`) are what [`crate::upstream`] maps an
+/// upstream's answer to; their text names the upstream and what to do next, never a secret.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ToolError {
     /// Arguments are malformed or out of range.
@@ -68,9 +81,32 @@ pub enum ToolError {
     /// The caller may not do this.
     #[error("{0}")]
     PermissionDenied(String),
-    /// An upstream system failed or timed out.
+    /// An upstream system failed (no more specific variant applies).
     #[error("{0}")]
     Upstream(String),
+    /// The upstream rejected the credentials (missing, invalid or expired).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The upstream refused the operation for these credentials (its reason included).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The upstream is rate limiting; `retry_after` says when a retry may succeed, when known.
+    #[error("{message}")]
+    RateLimited {
+        /// What happened and when to retry.
+        message: String,
+        /// How long to wait before retrying, when the upstream said.
+        retry_after: Option<std::time::Duration>,
+    },
+    /// The upstream is down or overloaded (connection refused, 502/503/504).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The upstream did not answer in time.
+    #[error("{0}")]
+    Timeout(String),
+    /// The upstream refused the request as malformed, with its own reason.
+    #[error("{0}")]
+    BadRequest(String),
     /// Our own failure; the message must not contain secrets.
     #[error("{0}")]
     Internal(String),
@@ -84,7 +120,13 @@ impl ToolError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::PermissionDenied(_) => "denied",
-            Self::Upstream(_) => "upstream_error",
+            Self::Upstream(_)
+            | Self::Unauthorized(_)
+            | Self::Forbidden(_)
+            | Self::Unavailable(_)
+            | Self::BadRequest(_) => "upstream_error",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Timeout(_) => "timeout",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -168,12 +210,34 @@ pub struct ToolContext {
     pub progress: Progress,
     /// Cancelled when the client sends `notifications/cancelled` or the server shuts down.
     pub cancel: tokio_util::sync::CancellationToken,
+    /// When the core ends the call (`request_timeout_secs` after it started): upstream requests
+    /// and their retries never run past it.
+    pub deadline: tokio::time::Instant,
 }
+
+/// The deadline of an in-process context: far enough away not to matter in a test.
+const IN_PROCESS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl ToolContext {
     /// A context for in-process use (tests, compat shim) with the given caller.
     pub fn for_caller(caller: Arc<Caller>) -> Self {
-        Self { caller, progress: Progress::default(), cancel: tokio_util::sync::CancellationToken::new() }
+        Self {
+            caller,
+            progress: Progress::default(),
+            cancel: tokio_util::sync::CancellationToken::new(),
+            deadline: tokio::time::Instant::now() + IN_PROCESS_DEADLINE,
+        }
+    }
+
+    /// The same context with another deadline.
+    pub fn with_deadline(mut self, deadline: tokio::time::Instant) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Time left before the deadline (zero once it passed).
+    pub fn remaining(&self) -> std::time::Duration {
+        self.deadline.saturating_duration_since(tokio::time::Instant::now())
     }
 }
 
@@ -227,11 +291,11 @@ impl<S: Send + Sync + 'static> ToolDef<S> {
                 handler(state, ctx, parsed).await
             })
         });
-        let annotations = ToolAnnotations::new()
+        let mut annotations = ToolAnnotations::new()
             .read_only(hints.read_only)
             .destructive(hints.destructive)
-            .idempotent(hints.idempotent)
-            .open_world(hints.open_world);
+            .idempotent(hints.idempotent);
+        annotations.open_world_hint = hints.open_world;
         let tool = Tool::new(name, description, Arc::new(schema)).with_title(title).with_annotations(annotations);
         Self { tool, hints, scopes: Vec::new(), tag: "", handler: erased }
     }
