@@ -23,7 +23,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
@@ -345,7 +345,6 @@ fn truncated(status: StatusCode, declared: usize, body: Vec<u8>) -> Response<Bod
     let mut response = Response::new(Body::from_stream(futures::StreamExt::chain(partial, failure)));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(declared));
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     response
 }
 
