@@ -10,8 +10,8 @@
 //! ```
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::State;
@@ -23,8 +23,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+
+use crate::standin::StandIn;
 
 const RSA_KEYS: [&str; 3] = [
     include_str!("../fixtures/rsa-1.pem"),
@@ -72,7 +72,8 @@ struct Ring {
 }
 
 struct Shared {
-    issuer: String,
+    /// Set once the port is known (before any request can arrive).
+    issuer: OnceLock<String>,
     ring: Mutex<Ring>,
     jwks_fetches: AtomicUsize,
     metadata_fetches: AtomicUsize,
@@ -83,23 +84,25 @@ impl Shared {
     fn ring(&self) -> MutexGuard<'_, Ring> {
         self.ring.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn issuer(&self) -> &str {
+        self.issuer.get().map_or("", String::as_str)
+    }
 }
 
-/// A running stand-in authorization server (stops when dropped).
+/// A running stand-in authorization server (stops when dropped), served by a [`StandIn`].
 pub struct JwksServer {
     shared: Arc<Shared>,
-    shutdown: Mutex<Option<oneshot::Sender<()>>>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    issuer: String,
+    server: Mutex<Option<StandIn>>,
 }
 
 impl JwksServer {
     /// Bind `127.0.0.1:0` and serve `/.well-known/oauth-authorization-server` and `/jwks.json`.
     /// The initial signing key is `rsa-1` (RS256); the EC key [`EC_KID`] is published too.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
         let shared = Arc::new(Shared {
-            issuer: format!("http://{addr}"),
+            issuer: OnceLock::new(),
             ring: Mutex::new(Ring {
                 rsa: vec![SigningKey::new("rsa-1".to_owned(), RSA_KEYS[0], Algorithm::RS256)],
                 current: 0,
@@ -113,25 +116,20 @@ impl JwksServer {
             .route("/.well-known/oauth-authorization-server", get(metadata))
             .route("/jwks.json", get(jwks))
             .with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        Self { shared, shutdown: Mutex::new(Some(tx)), task: Mutex::new(Some(task)) }
+        let server = StandIn::start(app).await.expect("bind loopback");
+        let issuer = server.url();
+        let _ = shared.issuer.set(issuer.clone());
+        Self { shared, issuer, server: Mutex::new(Some(server)) }
     }
 
     /// Base URL, which is also the `iss` of the tokens it signs (`http://127.0.0.1:PORT`).
     pub fn issuer(&self) -> &str {
-        &self.shared.issuer
+        &self.issuer
     }
 
     /// URL of the JWKS document.
     pub fn jwks_url(&self) -> String {
-        format!("{}/jwks.json", self.shared.issuer)
+        format!("{}/jwks.json", self.issuer)
     }
 
     /// How many times the JWKS was fetched (successfully served).
@@ -168,15 +166,9 @@ impl JwksServer {
 
     /// Stop serving and close the port (connections are closed; later requests are refused).
     pub async fn stop(&self) {
-        let tx = self.shutdown.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(tx) = tx {
-            let _ = tx.send(());
-        }
-        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(mut task) = task
-            && tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err()
-        {
-            task.abort();
+        let server = self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(server) = server {
+            server.shutdown().await;
         }
     }
 
@@ -253,14 +245,6 @@ impl JwksServer {
     }
 }
 
-impl Drop for JwksServer {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            task.abort();
-        }
-    }
-}
-
 fn jwk_json(jwk: &Jwk) -> Value {
     serde_json::to_value(jwk).expect("JWK serializes")
 }
@@ -279,8 +263,8 @@ async fn metadata(State(shared): State<Arc<Shared>>) -> Response {
     }
     shared.metadata_fetches.fetch_add(1, Ordering::SeqCst);
     axum::Json(json!({
-        "issuer": shared.issuer,
-        "jwks_uri": format!("{}/jwks.json", shared.issuer),
+        "issuer": shared.issuer(),
+        "jwks_uri": format!("{}/jwks.json", shared.issuer()),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "client_credentials"],
         "code_challenge_methods_supported": ["S256"],

@@ -1,8 +1,10 @@
-//! Shared test helpers: stand-in upstream servers (JWKS issuer, later Rocket.Chat and Volcengine),
+//! Shared test helpers: a generic recording, fault-injecting loopback stand-in ([`standin`]) and the
+//! upstream stand-ins built on it (JWKS issuer, later Rocket.Chat and Volcengine),
 //! raw MCP HTTP clients for exact status-code assertions, and process helpers.
 pub mod jwks;
 pub mod mcp_http;
 pub mod process;
+pub mod standin;
 
 /// Install the TLS crypto provider reqwest needs (idempotent).
 pub fn install_crypto_provider() {
