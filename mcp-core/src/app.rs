@@ -10,11 +10,25 @@ use crate::config::{Config, Layer, Section};
 use crate::identity::Caller;
 use crate::tools::ToolDef;
 
+/// How ready a server is (`/ready`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadyState {
+    /// Everything it depends on answers.
+    Ready,
+    /// It serves, but a dependency is impaired (slow, partly failing); `/ready` still answers 200.
+    Degraded,
+    /// It cannot serve (a dependency is down); `/ready` answers 503.
+    Unavailable,
+}
+
 /// Result of a readiness check (`/ready`).
 #[derive(Debug, Clone)]
 pub struct Readiness {
-    /// Whether the server can serve requests.
-    pub ready: bool,
+    /// Ready, degraded or unavailable.
+    pub state: ReadyState,
+    /// Why it is not plainly ready (shown as `reason`; must not contain secrets).
+    pub reason: Option<String>,
     /// Details merged into the JSON body (must not contain secrets).
     pub details: Value,
 }
@@ -22,11 +36,91 @@ pub struct Readiness {
 impl Readiness {
     /// Ready, with details.
     pub fn ready(details: Value) -> Self {
-        Self { ready: true, details }
+        Self { state: ReadyState::Ready, reason: None, details }
     }
-    /// Not ready, with details (e.g. which dependency is down).
+    /// Serving, but impaired, with the reason.
+    pub fn degraded(reason: impl Into<String>, details: Value) -> Self {
+        Self { state: ReadyState::Degraded, reason: Some(reason.into()), details }
+    }
+    /// Unavailable, with the reason.
+    pub fn unavailable(reason: impl Into<String>, details: Value) -> Self {
+        Self { state: ReadyState::Unavailable, reason: Some(reason.into()), details }
+    }
+    /// Unavailable, with details only (e.g. which dependency is down).
     pub fn not_ready(details: Value) -> Self {
-        Self { ready: false, details }
+        Self { state: ReadyState::Unavailable, reason: None, details }
+    }
+    /// Whether `/ready` answers 200.
+    pub fn is_serving(&self) -> bool {
+        self.state != ReadyState::Unavailable
+    }
+}
+
+/// Where one per-request credential comes from, whatever the transport: the server asks
+/// [`Caller::credential`] for `name` and never branches on the transport.
+#[derive(Debug, Clone)]
+pub struct CredentialSource {
+    /// The name the server asks for (case-insensitive).
+    pub name: String,
+    /// Over HTTP: the request header carrying it (each request its own; never per session).
+    /// `Authorization` is refused at startup unless `auth: none`, so the MCP token never leaks.
+    pub header: Option<String>,
+    /// Over stdio: the value from the server's environment or config keys, if set.
+    pub stdio: Option<crate::identity::Secret>,
+}
+
+impl CredentialSource {
+    /// A credential carried by `header` on HTTP and taken from `stdio` on stdio.
+    pub fn new(name: impl Into<String>, header: Option<&str>, stdio: Option<crate::identity::Secret>) -> Self {
+        Self { name: name.into(), header: header.map(str::to_owned), stdio }
+    }
+}
+
+/// What [`App::build`] gets besides its config: the metrics registry (to register the server's
+/// own families) and the factory of upstream clients.
+#[derive(Clone)]
+pub struct BuildContext {
+    /// The process's metrics; [`crate::telemetry::Metrics::register`] adds a server's families.
+    pub metrics: Arc<crate::telemetry::Metrics>,
+    user_agent: String,
+    insecure: Arc<std::sync::Mutex<Vec<&'static str>>>,
+}
+
+impl BuildContext {
+    /// The context of server `name` at `version`.
+    pub fn new(name: &str, version: &str, metrics: Arc<crate::telemetry::Metrics>) -> Self {
+        Self { metrics, user_agent: format!("{name}/{version}"), insecure: Arc::default() }
+    }
+
+    /// The user agent upstream requests carry: `<server name>/<version>`.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// Build the pooled client of one upstream from its config block (in section `prefix`). A bad
+    /// URL, CA file or proxy is a [`crate::config::ConfigError`] naming the key (exit 64). An
+    /// upstream with `tls_insecure_skip_verify` is warned about now and listed in `/ready`.
+    pub fn upstream(
+        &self,
+        name: crate::upstream::UpstreamName,
+        prefix: &str,
+        config: &crate::upstream::UpstreamConfig,
+    ) -> Result<crate::upstream::Upstream, crate::config::ConfigError> {
+        let upstream = crate::upstream::Upstream::new(name, prefix, config, &self.user_agent, self.metrics.clone())?;
+        if upstream.is_insecure() {
+            tracing::warn!(
+                upstream = name.label,
+                "{prefix}.tls_insecure_skip_verify is on: TLS certificates of {} are NOT checked; anyone on the network path can read and change this traffic",
+                name.display
+            );
+            self.insecure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(name.label);
+        }
+        Ok(upstream)
+    }
+
+    /// Labels of the upstreams built with certificate checks off.
+    pub fn insecure_upstreams(&self) -> Vec<&'static str> {
+        self.insecure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 
@@ -68,6 +162,11 @@ pub trait App: Sized + Send + Sync + 'static {
     type Flags: clap::Args + Clone + Send + Sync + 'static;
     /// Server-specific subcommands (besides serve, print-config, check-config, tools, config-schema).
     type Command: clap::Subcommand + Send + 'static;
+    /// What [`App::check_access`] grants a caller for one tool, handed to the tool's handler in
+    /// [`crate::ToolContext::access`] (so no tool runs the policy again); `()` when there is nothing.
+    type Access: Send + Sync + 'static;
+    /// The server's typed tool tag (e.g. the permission level a tool needs); opaque to the core.
+    type Tag: Copy + Default + std::fmt::Debug + Send + Sync + 'static;
 
     /// Binary name, e.g. `mcp-oilfield` (also the `server` metric label).
     const NAME: &'static str;
@@ -81,6 +180,9 @@ pub trait App: Sized + Send + Sync + 'static {
     const INSTRUCTIONS: &'static str;
     /// Examples appended to `--help`.
     const EXAMPLES: &'static str = "";
+    /// Serve the curl-friendly compatibility endpoints (`/mcp/tools`, `/mcp/call-tool`): only for
+    /// servers whose users have scripts against them.
+    const COMPAT_SHIM: bool = false;
 
     /// Config layers from the server's own flags (`flag --database` → `oilfield.database`).
     fn flag_layers(_flags: &Self::Flags) -> Vec<Layer> {
@@ -90,27 +192,30 @@ pub trait App: Sized + Send + Sync + 'static {
     /// Every tool the server declares (before read-only mode and allow/deny lists).
     fn tools() -> Vec<ToolDef<Self>>;
 
-    /// Per-request credential headers the server reads (e.g. a user's upstream token). They are
-    /// copied into [`Caller`] and never logged.
-    fn credential_headers(_config: &Self::Section) -> Vec<String> {
+    /// The per-request credentials the server reads with [`Caller::credential`]: from a header
+    /// of each HTTP request, or from its own config on stdio. Never logged.
+    fn credentials(_config: &Self::Section) -> Vec<CredentialSource> {
         Vec::new()
     }
 
-    /// Build the server state (open databases, clients). Runs after config validation.
+    /// Build the server state (open databases, upstream clients). Runs after config validation;
+    /// a [`crate::config::ConfigError`] returned from here exits 64 like any config error.
     fn build(
         config: Arc<Config<Self::Section>>,
         flags: Self::Flags,
+        ctx: BuildContext,
     ) -> impl Future<Output = anyhow::Result<Self>> + Send;
 
-    /// Readiness check for `/ready`.
+    /// Readiness check for `/ready`. The core caches its answer (`readiness.cache_secs`), runs
+    /// one check at a time and bounds it (`readiness.timeout_secs`); it never runs on the path of
+    /// `initialize` or a tool call.
     fn ready(&self) -> impl Future<Output = Readiness> + Send {
         async { Readiness::ready(Value::Object(Default::default())) }
     }
 
-    /// May `caller` use `tool`? Decides both visibility in `tools/list` and permission to call.
-    fn check_access(&self, _caller: &Caller, _tool: &ToolDef<Self>) -> Result<(), Denial> {
-        Ok(())
-    }
+    /// May `caller` use `tool`? Decides both visibility in `tools/list` and permission to call;
+    /// what it grants reaches the handler as [`crate::ToolContext::access`].
+    fn check_access(&self, caller: &Caller, tool: &ToolDef<Self>) -> Result<Self::Access, Denial>;
 
     /// Persist an audit record (the core already logged it on the `audit` target).
     fn audit(&self, _record: &AuditRecord) {}

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod identity;
 pub mod net;
+pub mod readiness;
 pub mod run;
 pub mod server;
 pub mod telemetry;
@@ -17,7 +18,7 @@ pub mod tools;
 pub mod transport;
 pub mod upstream;
 
-pub use app::{App, AuditRecord, Denial, NoCommand, NoFlags, Readiness};
+pub use app::{App, AuditRecord, BuildContext, CredentialSource, Denial, NoCommand, NoFlags, Readiness, ReadyState};
 pub use identity::{Caller, Principal, Secret, TransportKind};
 pub use run::main;
 pub use tools::{Hints, ToolContext, ToolDef, ToolError, ToolOutput};

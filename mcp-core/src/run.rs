@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::App;
+use crate::app::{App, BuildContext};
 use crate::auth::{AuthMode, Authenticator};
 use crate::cli::{Cli, Command};
 use crate::config::{self, Config, ConfigError, CoreConfig, EXIT_CONFIG, Sources, TrustHeaders, is_loopback_host};
@@ -154,12 +154,38 @@ pub fn prepare<A: App>(config: &Config<A::Section>) -> Result<Prepared<A>, Confi
     let auth =
         Authenticator::new(core.auth, &core.auth_tokens, &core.oauth, &resource_uri(core), crate::net::http_client())
             .map_err(|e| ConfigError::new("auth", e.to_string()))?;
-    let identity = IdentityResolver::new(&core.identity, &A::credential_headers(&config.server))?;
+    let credentials = A::credentials(&config.server);
+    if core.auth != AuthMode::None
+        && let Some(c) = credentials
+            .iter()
+            .find(|c| c.header.as_deref().is_some_and(|h| h.trim().eq_ignore_ascii_case("authorization")))
+    {
+        return Err(ConfigError::new(
+            "auth",
+            format!(
+                "the {} credential is read from the Authorization header, which carries the MCP token when auth is {}; the MCP token must never reach an upstream: use auth: none behind a trusted proxy, or the server's own credential header",
+                c.name,
+                core.auth.as_str()
+            ),
+        ));
+    }
+    let identity = IdentityResolver::new(&core.identity, &credentials)?;
     Ok(Prepared { surface, auth: Arc::new(auth), identity })
 }
 
-/// The caller of a stdio session, from config/env (`MCP_USER_ROLE`, `MCP_USER_ID`, `MCP_USER_EMAIL`).
-pub fn stdio_caller(core: &CoreConfig) -> Caller {
+/// The caller of a stdio session, from config/env (`MCP_USER_ROLE`, `MCP_USER_ID`, `MCP_USER_EMAIL`)
+/// and the server's stdio credentials.
+pub fn stdio_caller<A: App>(config: &Config<A::Section>) -> Caller {
+    let mut caller = stdio_identity(&config.core);
+    for credential in A::credentials(&config.server) {
+        if let Some(value) = credential.stdio.filter(|v| !v.expose().trim().is_empty()) {
+            caller.set_credential(&credential.name, value);
+        }
+    }
+    caller
+}
+
+fn stdio_identity(core: &CoreConfig) -> Caller {
     let clean = |v: &Option<String>| {
         v.as_ref().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty() && !crate::identity::is_placeholder(s))
     };
@@ -184,18 +210,24 @@ async fn serve<A: App>(config: Arc<Config<A::Section>>, flags: A::Flags) -> Exit
             "identity.trust_headers = always: identity headers are believed even on unauthenticated requests; only run this behind a proxy that sets them"
         );
     }
-    let app = match A::build(config.clone(), flags).await {
+    let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
+    let build = BuildContext::new(A::NAME, A::VERSION, metrics.clone());
+    let app = match A::build(config.clone(), flags, build.clone()).await {
         Ok(app) => Arc::new(app),
         Err(e) => {
+            if let Some(config_error) = e.downcast_ref::<ConfigError>() {
+                return config_exit::<A>(config_error);
+            }
             eprintln!("{}: {e:#}", A::NAME);
             return ExitCode::FAILURE;
         }
     };
-    let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
     let shutdown = CancellationToken::new();
     transport::cancel_on_signal(shutdown.clone());
-    let fallback = if core_cfg.transport.is_http() { Caller::default() } else { stdio_caller(core_cfg) };
-    let core = Arc::new(Core::new(app.clone(), config.clone(), prepared.surface, metrics, fallback, shutdown));
+    let fallback = if core_cfg.transport.is_http() { Caller::default() } else { stdio_caller::<A>(&config) };
+    let core = Core::new(app.clone(), config.clone(), prepared.surface, metrics, fallback, shutdown)
+        .with_insecure_upstreams(build.insecure_upstreams());
+    let core = Arc::new(core);
 
     let result = if core_cfg.transport.is_http() {
         let addr = (core_cfg.host.as_str(), core_cfg.port);

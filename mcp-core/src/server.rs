@@ -46,6 +46,9 @@ pub struct Core<A: App> {
     pub streams: CancellationToken,
     inflight: std::sync::atomic::AtomicUsize,
     idle: tokio::sync::Notify,
+    /// The cached answer of `/ready`.
+    pub readiness: crate::readiness::ReadinessCache,
+    insecure_upstreams: Vec<&'static str>,
 }
 
 /// Decrements the in-flight counter when a call ends, however it ends.
@@ -96,6 +99,7 @@ impl<A: App> Core<A> {
         info.instructions = Some(A::INSTRUCTIONS.to_owned());
         let check_scopes = config.core.auth == AuthMode::Oauth;
         let call_timeout = Duration::from_secs(config.core.request_timeout_secs);
+        let readiness = crate::readiness::ReadinessCache::from_config(&config.core.readiness);
         Self {
             app,
             config,
@@ -109,7 +113,35 @@ impl<A: App> Core<A> {
             streams: CancellationToken::new(),
             inflight: std::sync::atomic::AtomicUsize::new(0),
             idle: tokio::sync::Notify::new(),
+            readiness,
+            insecure_upstreams: Vec::new(),
         }
+    }
+
+    /// Record the upstreams whose TLS certificates go unchecked (listed in `/ready`).
+    pub fn with_insecure_upstreams(mut self, upstreams: Vec<&'static str>) -> Self {
+        self.insecure_upstreams = upstreams;
+        self
+    }
+
+    /// The `/ready` answer: the app's check through the cache, plus what the core knows.
+    pub async fn readiness(&self) -> (crate::app::Readiness, serde_json::Value) {
+        let answer = self.readiness.get(|| self.app.ready()).await;
+        let mut body = serde_json::json!({"status": answer.state, "server": A::NAME, "version": A::VERSION});
+        if let Some(obj) = body.as_object_mut() {
+            if let Some(reason) = &answer.reason {
+                obj.insert("reason".into(), Value::String(reason.clone()));
+            }
+            if let Value::Object(details) = &answer.details {
+                for (k, v) in details {
+                    obj.insert(k.clone(), v.clone());
+                }
+            }
+            if !self.insecure_upstreams.is_empty() {
+                obj.insert("tls_insecure_skip_verify".into(), serde_json::json!(self.insecure_upstreams));
+            }
+        }
+        (answer, body)
     }
 
     /// Number of tool calls running now.
@@ -175,19 +207,22 @@ impl<A: App> Core<A> {
         let mut ended_by: Option<&'static str> = None;
 
         let outcome: Result<crate::tools::ToolOutput, ToolError> = async {
-            if let Err(denial) = self.app.check_access(&caller, def) {
-                denied = true;
-                self.metrics.permission_denied(name, &denial.role);
-                tracing::warn!(tool = name, role = %denial.role, "permission denied");
-                return Err(ToolError::PermissionDenied(denial.message));
-            }
+            let access = match self.app.check_access(&caller, def) {
+                Ok(access) => access,
+                Err(denial) => {
+                    denied = true;
+                    self.metrics.permission_denied(name, &denial.role);
+                    tracing::warn!(tool = name, role = %denial.role, "permission denied");
+                    return Err(ToolError::PermissionDenied(denial.message));
+                }
+            };
             if let Some(scopes) = self.scopes_needed(name, &caller) {
                 let msg = format!("Insufficient scope: tool {name} requires scope(s) {}", scopes.join(" "));
                 missing_scopes = Some(scopes);
                 return Err(ToolError::PermissionDenied(msg));
             }
             let deadline = tokio::time::Instant::from_std(started) + self.call_timeout;
-            let ctx = ToolContext { caller: caller.clone(), progress, cancel: cancel.clone(), deadline };
+            let ctx = ToolContext { caller: caller.clone(), progress, cancel: cancel.clone(), deadline, access };
             // Run in place, not in a spawned task (a spawn and a cross-thread wake per call):
             // a panic is caught here, and dropping the future on timeout or cancellation stops it.
             let handler = std::panic::AssertUnwindSafe(def.invoke(self.app.clone(), ctx, args.clone())).catch_unwind();

@@ -49,10 +49,15 @@ async fn build<A: App>(
     let config = loaded.config.clone();
     let crate::run::Prepared { surface, auth, identity } =
         prepare::<A>(&config).unwrap_or_else(|e| panic!("test config: {e}"));
-    let app = Arc::new(A::build(config.clone(), flags).await.unwrap_or_else(|e| panic!("building the app: {e:#}")));
     let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
-    let caller = if http { Caller::default() } else { crate::run::stdio_caller(&config.core) };
-    let core = Arc::new(Core::new(app, config, surface, metrics, caller, CancellationToken::new()));
+    let build = crate::app::BuildContext::new(A::NAME, A::VERSION, metrics.clone());
+    let app = Arc::new(
+        A::build(config.clone(), flags, build.clone()).await.unwrap_or_else(|e| panic!("building the app: {e:#}")),
+    );
+    let caller = if http { Caller::default() } else { crate::run::stdio_caller::<A>(&config) };
+    let core = Core::new(app, config, surface, metrics, caller, CancellationToken::new())
+        .with_insecure_upstreams(build.insecure_upstreams());
+    let core = Arc::new(core);
     (core, auth, identity)
 }
 

@@ -144,7 +144,9 @@ async fn main() -> Result<()> {
         .map_err(|e| anyhow::anyhow!("config: {e}"))?;
     let config = loaded.config.clone();
     let prepared = mcp_core::run::prepare::<Oilfield>(&config).map_err(|e| anyhow::anyhow!("config: {e}"))?;
-    let app = Arc::new(Oilfield::build(config.clone(), flags).await?);
+    let metrics = Arc::new(mcp_core::telemetry::Metrics::new(Oilfield::NAME, Oilfield::VERSION));
+    let build = mcp_core::BuildContext::new(Oilfield::NAME, Oilfield::VERSION, metrics);
+    let app = Arc::new(Oilfield::build(config.clone(), flags, build).await?);
 
     if args.check {
         let reports = app.store.count_reports().await?;

@@ -16,5 +16,4 @@ mod audit_writer;
 pub mod config;
 pub mod plot;
 pub mod rbac;
-pub mod readiness;
 pub mod tools;

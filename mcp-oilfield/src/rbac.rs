@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Scope;
 
-/// Permission levels a tool may require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+/// Permission levels a tool may require (a tool's tag; an untagged tool needs admin).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Read data.
@@ -20,6 +20,7 @@ pub enum Level {
     /// Soft-delete data.
     Delete,
     /// Export, import, restore, purge, audit.
+    #[default]
     Admin,
 }
 
@@ -31,16 +32,6 @@ impl Level {
             Self::Write => "write",
             Self::Delete => "delete",
             Self::Admin => "admin",
-        }
-    }
-    /// Parse a tool tag.
-    pub fn from_tag(tag: &str) -> Option<Self> {
-        match tag {
-            "read" => Some(Self::Read),
-            "write" => Some(Self::Write),
-            "delete" => Some(Self::Delete),
-            "admin" => Some(Self::Admin),
-            _ => None,
         }
     }
 }

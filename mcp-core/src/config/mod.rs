@@ -197,6 +197,8 @@ pub struct CoreConfig {
     pub tools: SurfaceConfig,
     /// Caller identity settings.
     pub identity: IdentityConfig,
+    /// How `/ready` caches and bounds the server's readiness check.
+    pub readiness: crate::readiness::ReadinessConfig,
 }
 
 impl Default for CoreConfig {
@@ -222,6 +224,7 @@ impl Default for CoreConfig {
             read_only: false,
             tools: SurfaceConfig::default(),
             identity: IdentityConfig::default(),
+            readiness: crate::readiness::ReadinessConfig::default(),
         }
     }
 }
@@ -257,6 +260,8 @@ pub const CORE_ENV: &[EnvVar] = &[
     EnvVar::new("MCP_USER_ID", "identity.user_id", EnvKind::Text),
     EnvVar::new("MCP_USER_EMAIL", "identity.email", EnvKind::Text),
     EnvVar::new("MCP_USER_NAME", "identity.name", EnvKind::Text),
+    EnvVar::new("MCP_READY_CACHE_SECS", "readiness.cache_secs", EnvKind::Scalar),
+    EnvVar::new("MCP_READY_TIMEOUT_SECS", "readiness.timeout_secs", EnvKind::Scalar),
 ];
 
 /// A server's own config section, under its own top-level key.
@@ -374,6 +379,9 @@ fn validate_core(core: &CoreConfig) -> Result<(), ConfigError> {
     }
     if core.request_timeout_secs == 0 {
         return Err(ConfigError::new("request_timeout_secs", "must be at least 1"));
+    }
+    if core.readiness.timeout_secs == 0 {
+        return Err(ConfigError::new("readiness.timeout_secs", "must be at least 1"));
     }
     if core.max_sse_sessions == 0 {
         return Err(ConfigError::new("max_sse_sessions", "must be at least 1"));

@@ -99,6 +99,7 @@ pub struct Metrics {
     denials: Family<DenialLabels, Counter>,
     auth_failures: Family<ReasonLabels, Counter>,
     placeholders: Family<HeaderLabels, Counter>,
+    ambiguous: Family<HeaderLabels, Counter>,
     http_requests: Family<HttpLabels, Counter>,
     sessions: Family<SessionLabels, Gauge>,
     upstream_requests: Family<UpstreamRequestLabels, Counter>,
@@ -129,6 +130,12 @@ impl Metrics {
             "mcp_unresolved_placeholders",
             "Identity header values that were unreplaced client placeholders such as {{LIBRECHAT_USER_ROLE}}",
             placeholders.clone(),
+        );
+        let ambiguous = Family::<HeaderLabels, Counter>::default();
+        registry.register(
+            "mcp_ambiguous_headers",
+            "Identity or credential headers sent more than once with different values (treated as absent)",
+            ambiguous.clone(),
         );
         let http_requests = Family::<HttpLabels, Counter>::default();
         registry.register("mcp_http_requests", "HTTP requests by route and status", http_requests.clone());
@@ -165,6 +172,7 @@ impl Metrics {
             denials,
             auth_failures,
             placeholders,
+            ambiguous,
             http_requests,
             sessions,
             upstream_requests,
@@ -253,6 +261,13 @@ impl Metrics {
     /// Count an unreplaced placeholder in an identity header.
     pub fn unresolved_placeholder(&self, header: &str) {
         self.placeholders
+            .get_or_create(&HeaderLabels { server: self.server.clone(), header: header.to_ascii_lowercase() })
+            .inc();
+    }
+
+    /// Count an identity or credential header sent twice with different values.
+    pub fn ambiguous_header(&self, header: &str) {
+        self.ambiguous
             .get_or_create(&HeaderLabels { server: self.server.clone(), header: header.to_ascii_lowercase() })
             .inc();
     }

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 pub use surface::{SurfaceConfig, ToolSurface};
 
+use crate::app::App;
 use crate::identity::Caller;
 
 /// Behaviour hints every tool must state explicitly (clients auto-approve from them).
@@ -201,9 +202,10 @@ impl Progress {
     }
 }
 
-/// Everything a tool handler may know about the call besides its arguments.
+/// Everything a tool handler may know about the call besides its arguments; `G` is what the
+/// server's permission policy granted for this call ([`crate::App::Access`]).
 #[derive(Clone)]
-pub struct ToolContext {
+pub struct ToolContext<G = ()> {
     /// Who is calling (never shared between requests).
     pub caller: Arc<Caller>,
     /// Progress notifications.
@@ -213,26 +215,42 @@ pub struct ToolContext {
     /// When the core ends the call (`request_timeout_secs` after it started): upstream requests
     /// and their retries never run past it.
     pub deadline: tokio::time::Instant,
+    /// What the permission policy granted this caller for this tool.
+    pub access: G,
 }
 
 /// The deadline of an in-process context: far enough away not to matter in a test.
 const IN_PROCESS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3600);
 
-impl ToolContext {
-    /// A context for in-process use (tests, compat shim) with the given caller.
+impl ToolContext<()> {
+    /// A context for in-process use (tests, background work) with the given caller.
     pub fn for_caller(caller: Arc<Caller>) -> Self {
         Self {
             caller,
             progress: Progress::default(),
             cancel: tokio_util::sync::CancellationToken::new(),
             deadline: tokio::time::Instant::now() + IN_PROCESS_DEADLINE,
+            access: (),
         }
     }
+}
 
+impl<G> ToolContext<G> {
     /// The same context with another deadline.
     pub fn with_deadline(mut self, deadline: tokio::time::Instant) -> Self {
         self.deadline = deadline;
         self
+    }
+
+    /// The same context with another grant.
+    pub fn with_access<H>(self, access: H) -> ToolContext<H> {
+        ToolContext {
+            caller: self.caller,
+            progress: self.progress,
+            cancel: self.cancel,
+            deadline: self.deadline,
+            access,
+        }
     }
 
     /// Time left before the deadline (zero once it passed).
@@ -241,19 +259,22 @@ impl ToolContext {
     }
 }
 
-type Handler<S> =
-    Arc<dyn Fn(Arc<S>, ToolContext, JsonObject) -> BoxFuture<'static, Result<ToolOutput, ToolError>> + Send + Sync>;
+type Handler<S> = Arc<
+    dyn Fn(Arc<S>, ToolContext<<S as App>::Access>, JsonObject) -> BoxFuture<'static, Result<ToolOutput, ToolError>>
+        + Send
+        + Sync,
+>;
 
-/// One tool of a server whose state type is `S`.
-pub struct ToolDef<S> {
+/// One tool of the server `S`.
+pub struct ToolDef<S: App> {
     tool: Tool,
     hints: Hints,
     scopes: Vec<String>,
-    tag: &'static str,
+    tag: S::Tag,
     handler: Handler<S>,
 }
 
-impl<S> Clone for ToolDef<S> {
+impl<S: App> Clone for ToolDef<S> {
     fn clone(&self) -> Self {
         Self {
             tool: self.tool.clone(),
@@ -265,7 +286,7 @@ impl<S> Clone for ToolDef<S> {
     }
 }
 
-impl<S: Send + Sync + 'static> ToolDef<S> {
+impl<S: App> ToolDef<S> {
     /// Declare a tool whose arguments deserialize into `A` (its JSON schema is the input schema).
     ///
     /// Arguments that fail to deserialize become an `isError` result naming the problem.
@@ -278,7 +299,7 @@ impl<S: Send + Sync + 'static> ToolDef<S> {
     ) -> Self
     where
         A: DeserializeOwned + JsonSchema + Send + 'static,
-        F: Fn(Arc<S>, ToolContext, A) -> Fut + Send + Sync + 'static,
+        F: Fn(Arc<S>, ToolContext<S::Access>, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
     {
         let schema = schema_object::<A>();
@@ -297,7 +318,7 @@ impl<S: Send + Sync + 'static> ToolDef<S> {
             .idempotent(hints.idempotent);
         annotations.open_world_hint = hints.open_world;
         let tool = Tool::new(name, description, Arc::new(schema)).with_title(title).with_annotations(annotations);
-        Self { tool, hints, scopes: Vec::new(), tag: "", handler: erased }
+        Self { tool, hints, scopes: Vec::new(), tag: S::Tag::default(), handler: erased }
     }
 
     /// Declare the shape of `structuredContent` (`outputSchema`).
@@ -312,14 +333,12 @@ impl<S: Send + Sync + 'static> ToolDef<S> {
         self
     }
 
-    /// A server-defined label (e.g. the permission level the tool needs). Opaque to the core.
-    pub fn tag(mut self, tag: &'static str) -> Self {
+    /// The server's tag (e.g. the permission level the tool needs). Opaque to the core.
+    pub fn tag(mut self, tag: S::Tag) -> Self {
         self.tag = tag;
         self
     }
-}
 
-impl<S> ToolDef<S> {
     /// The tool name.
     pub fn name(&self) -> &str {
         &self.tool.name
@@ -336,8 +355,8 @@ impl<S> ToolDef<S> {
     pub fn required_scopes(&self) -> &[String] {
         &self.scopes
     }
-    /// The server-defined label.
-    pub fn tag_label(&self) -> &'static str {
+    /// The server's tag.
+    pub fn tool_tag(&self) -> S::Tag {
         self.tag
     }
     pub(crate) fn set_description(&mut self, description: String) {
@@ -347,7 +366,7 @@ impl<S> ToolDef<S> {
     pub(crate) fn invoke(
         &self,
         state: Arc<S>,
-        ctx: ToolContext,
+        ctx: ToolContext<S::Access>,
         args: JsonObject,
     ) -> BoxFuture<'static, Result<ToolOutput, ToolError>> {
         (self.handler)(state, ctx, args)

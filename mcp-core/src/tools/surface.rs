@@ -21,11 +21,11 @@ pub struct SurfaceConfig {
 }
 
 /// The tools a running server exposes, after surface controls were applied once at startup.
-pub struct ToolSurface<S> {
+pub struct ToolSurface<S: crate::app::App> {
     tools: Vec<ToolDef<S>>,
 }
 
-impl<S> ToolSurface<S> {
+impl<S: crate::app::App> ToolSurface<S> {
     /// Apply `read_only` and the `tools` section to the server's declared tools.
     ///
     /// Fails (before anything is bound) when a list names a tool that does not exist.

@@ -12,7 +12,7 @@ use super::ToolDef;
 ///
 /// # Panics
 /// On the first rule broken, naming the tool.
-pub fn assert_tool_rules<S>(tools: &[ToolDef<S>]) {
+pub fn assert_tool_rules<S: crate::app::App>(tools: &[ToolDef<S>]) {
     let mut seen = std::collections::HashSet::new();
     for def in tools {
         let t = def.tool();
@@ -58,7 +58,7 @@ pub fn assert_tool_rules<S>(tools: &[ToolDef<S>]) {
 ///
 /// # Panics
 /// When the snapshot is missing or differs.
-pub fn assert_tools_snapshot<S>(tools: &[ToolDef<S>], path: &Path) {
+pub fn assert_tools_snapshot<S: crate::app::App>(tools: &[ToolDef<S>], path: &Path) {
     let list: Vec<_> = tools.iter().map(|t| t.tool().clone()).collect();
     let mut actual = serde_json::to_string_pretty(&serde_json::json!({ "tools": list })).unwrap_or_default();
     actual.push('\n');

@@ -2,7 +2,6 @@
 //! `/ready`, `/metrics` and the OAuth metadata. Built once; no per-request copying of config.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -73,10 +72,12 @@ pub fn app<A: App>(state: Arc<HttpState<A>>) -> Router {
     let handler = Handler(state.core.clone());
     let mcp = StreamableHttpService::new(move || Ok(handler.clone()), state.sessions.clone(), mcp_config);
 
-    let protected = Router::new()
-        .route_service("/mcp", mcp)
-        .route("/mcp/tools", get(compat::list::<A>))
-        .route("/mcp/call-tool", post(compat::call::<A>))
+    let mut protected = Router::new().route_service("/mcp", mcp);
+    if A::COMPAT_SHIM {
+        protected =
+            protected.route("/mcp/tools", get(compat::list::<A>)).route("/mcp/call-tool", post(compat::call::<A>));
+    }
+    let protected = protected
         .route("/sse", get(sse::open::<A>))
         .route("/messages", post(sse::post::<A>))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate::<A>))
@@ -233,17 +234,8 @@ async fn health() -> Response {
 }
 
 async fn ready<A: App>(State(state): State<Arc<HttpState<A>>>) -> Response {
-    let readiness = match tokio::time::timeout(Duration::from_secs(5), state.core.app.ready()).await {
-        Ok(r) => r,
-        Err(_) => crate::app::Readiness::not_ready(serde_json::json!({"error": "readiness check timed out"})),
-    };
-    let mut body = serde_json::json!({"status": if readiness.ready { "ready" } else { "not_ready" }, "server": A::NAME, "version": A::VERSION});
-    if let (Some(body), serde_json::Value::Object(details)) = (body.as_object_mut(), readiness.details) {
-        for (k, v) in details {
-            body.insert(k, v);
-        }
-    }
-    let status = if readiness.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let (answer, body) = state.core.readiness().await;
+    let status = if answer.is_serving() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, axum::Json(body)).into_response()
 }
 

@@ -249,7 +249,7 @@ impl Request<'_> {
     /// Send within the tool call's deadline and cancellation. Returns the upstream's final answer
     /// whatever its status (map it with [`Response::error_for_status`]); transport failures,
     /// oversized bodies and the deadline are errors.
-    pub async fn send(self, ctx: &ToolContext) -> Result<Response, ToolError> {
+    pub async fn send<G>(self, ctx: &ToolContext<G>) -> Result<Response, ToolError> {
         self.send_until(ctx.deadline, &ctx.cancel).await
     }
 

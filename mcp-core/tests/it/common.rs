@@ -5,7 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcp_core::config::{self, Config, EnvKind, EnvVar, Section};
-use mcp_core::{App, Caller, Denial, Hints, NoCommand, NoFlags, Secret, ToolDef, ToolError, ToolOutput};
+use mcp_core::upstream::{Upstream, UpstreamConfig, UpstreamName};
+use mcp_core::{
+    App, BuildContext, Caller, CredentialSource, Denial, Hints, NoCommand, NoFlags, Secret, ToolDef, ToolError,
+    ToolOutput,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,12 +18,18 @@ use serde::{Deserialize, Serialize};
 pub struct DemoSection {
     /// Greeting prefix.
     pub greeting: String,
-    /// An upstream secret (must never be printed).
+    /// An upstream secret (must never be printed); the stdio value of the `x-demo-token` credential.
     pub api_key: Option<Secret>,
+    /// The demo upstream (`demo.url`, ...), flattened like a real server's.
+    #[serde(flatten)]
+    pub upstream: UpstreamConfig,
 }
 
 impl Section for DemoSection {
     const KEY: &'static str = "demo";
+    fn validate(&self) -> Result<(), config::ConfigError> {
+        if self.upstream.url.is_empty() { Ok(()) } else { self.upstream.validate("", "set demo.url") }
+    }
     fn env_vars() -> &'static [EnvVar] {
         const VARS: &[EnvVar] = &[
             EnvVar::new("DEMO_GREETING", "greeting", EnvKind::Text),
@@ -31,6 +41,13 @@ impl Section for DemoSection {
 
 pub struct DemoApp {
     pub notes: AtomicU64,
+    pub upstream: Option<Upstream>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct FetchArgs {
+    /// Path below the upstream's base URL.
+    pub path: String,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -50,10 +67,35 @@ pub struct SlowArgs {
     pub millis: u64,
 }
 
+/// The permission a demo tool needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DemoTag {
+    /// Anyone.
+    #[default]
+    Read,
+    /// USER or ADMIN.
+    Write,
+    /// ADMIN only.
+    Admin,
+}
+
+impl DemoTag {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
+}
+
 impl App for DemoApp {
     type Section = DemoSection;
     type Flags = NoFlags;
     type Command = NoCommand;
+    type Access = String;
+    type Tag = DemoTag;
+    const COMPAT_SHIM: bool = true;
     const NAME: &'static str = "mcp-demo";
     const TITLE: &'static str = "Demo server";
     const VERSION: &'static str = "9.9.9";
@@ -66,7 +108,7 @@ impl App for DemoApp {
                 "echo",
                 "Echo",
                 "Echo the given text back to the caller.",
-                Hints::read_only(),
+                Hints::read_only().closed_world(),
                 |_s: Arc<Self>, ctx, a: EchoArgs| async move {
                     if a.text.len() > 100 {
                         return Err(ToolError::invalid("text must be at most 100 characters"));
@@ -81,13 +123,14 @@ impl App for DemoApp {
                 "whoami",
                 "Who am I",
                 "Describe the caller as the server sees it.",
-                Hints::read_only(),
+                Hints::read_only().closed_world(),
                 |_s: Arc<Self>, ctx, _a: NoArgs| async move {
                     let c = &ctx.caller;
                     let v = serde_json::json!({
                         "id": c.id(), "role": c.role, "email": c.email, "name": c.name,
                         "authenticated": c.is_authenticated(), "scopes": c.scopes(),
                         "has_token": c.credential("x-demo-token").is_some(),
+                        "token_digest": c.credential("x-demo-token").map(|t| fingerprint(t.expose())),
                         "transport": c.transport.map(|t| t.as_str()),
                     });
                     ToolOutput::with_structured(v.to_string(), &v)
@@ -97,40 +140,57 @@ impl App for DemoApp {
                 "write_note",
                 "Write note",
                 "Store a note (counts notes).",
-                Hints::additive(false),
+                Hints::additive(false).closed_world(),
                 |s: Arc<Self>, _ctx, _a: NoArgs| async move {
                     s.notes.fetch_add(1, Ordering::SeqCst);
                     Ok(ToolOutput::text("stored").affected(1))
                 },
             )
-            .tag("write"),
+            .tag(DemoTag::Write),
             ToolDef::new(
                 "purge",
                 "Purge",
                 "Delete every stored note.",
-                Hints::destructive(true),
+                Hints::destructive(true).closed_world(),
                 |s: Arc<Self>, _ctx, _a: NoArgs| async move {
                     s.notes.store(0, Ordering::SeqCst);
                     Ok(ToolOutput::text("purged"))
                 },
             )
-            .tag("admin")
+            .tag(DemoTag::Admin)
             .scopes(&["demo:admin"]),
             ToolDef::new(
                 "slow",
                 "Slow",
                 "Sleep for the given milliseconds.",
-                Hints::read_only(),
+                Hints::read_only().closed_world(),
                 |_s: Arc<Self>, _ctx, a: SlowArgs| async move {
                     tokio::time::sleep(Duration::from_millis(a.millis)).await;
                     Ok(ToolOutput::text("done"))
                 },
             ),
             ToolDef::new(
+                "fetch_upstream",
+                "Fetch from the upstream",
+                "GET a path of the demo upstream with the caller's x-demo-token credential.",
+                Hints::read_only().open_world(),
+                |s: Arc<Self>, ctx, a: FetchArgs| async move {
+                    let Some(upstream) = &s.upstream else {
+                        return Err(ToolError::invalid("no upstream configured"));
+                    };
+                    let mut request = upstream.get("items/{id}").path(a.path);
+                    if let Some(token) = ctx.caller.credential("x-demo-token") {
+                        request = request.secret_header("x-demo-token", token);
+                    }
+                    let answer = request.send(&ctx).await?.error_for_status(None)?;
+                    Ok(ToolOutput::text(answer.text()))
+                },
+            ),
+            ToolDef::new(
                 "boom",
                 "Boom",
                 "Panics, to test panic isolation.",
-                Hints::read_only(),
+                Hints::read_only().closed_world(),
                 |_s: Arc<Self>, _ctx, _a: NoArgs| async move {
                     let v: Vec<u8> = Vec::new();
                     let i = v.len() + 3;
@@ -142,29 +202,34 @@ impl App for DemoApp {
         ]
     }
 
-    fn credential_headers(_: &DemoSection) -> Vec<String> {
-        vec!["X-Demo-Token".into()]
+    fn credentials(section: &DemoSection) -> Vec<CredentialSource> {
+        vec![CredentialSource::new("x-demo-token", Some("X-Demo-Token"), section.api_key.clone())]
     }
 
-    async fn build(_config: Arc<Config<DemoSection>>, _flags: NoFlags) -> anyhow::Result<Self> {
-        Ok(Self { notes: AtomicU64::new(0) })
+    async fn build(config: Arc<Config<DemoSection>>, _flags: NoFlags, ctx: BuildContext) -> anyhow::Result<Self> {
+        let upstream = if config.server.upstream.url.is_empty() {
+            None
+        } else {
+            Some(ctx.upstream(UpstreamName { label: "demo", display: "Demo API" }, "demo", &config.server.upstream)?)
+        };
+        Ok(Self { notes: AtomicU64::new(0), upstream })
     }
 
-    fn check_access(&self, caller: &Caller, tool: &ToolDef<Self>) -> Result<(), Denial> {
+    fn check_access(&self, caller: &Caller, tool: &ToolDef<Self>) -> Result<String, Denial> {
         let role = caller.role.clone().unwrap_or_else(|| "GUEST".into());
-        let ok = match tool.tag_label() {
-            "admin" => role == "ADMIN",
-            "write" => role == "ADMIN" || role == "USER",
-            _ => true,
+        let ok = match tool.tool_tag() {
+            DemoTag::Admin => role == "ADMIN",
+            DemoTag::Write => role == "ADMIN" || role == "USER",
+            DemoTag::Read => true,
         };
         if ok {
-            Ok(())
+            Ok(role)
         } else {
             Err(Denial {
                 message: format!(
                     "Permission denied: role {role} may not use tool {} (requires {})",
                     tool.name(),
-                    tool.tag_label()
+                    tool.tool_tag().as_str()
                 ),
                 role,
             })
@@ -174,6 +239,12 @@ impl App for DemoApp {
     async fn run_command(c: NoCommand, _: Arc<Config<DemoSection>>, _: NoFlags) -> anyhow::Result<()> {
         match c {}
     }
+}
+
+/// A short digest of a credential: tests compare callers' credentials without printing them.
+pub fn fingerprint(secret: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(&sha2::Sha256::digest(secret.as_bytes())[..6])
 }
 
 /// Load config from YAML text + env pairs (+ flag layers).

@@ -103,7 +103,7 @@ fn identity_env_sets_the_stdio_caller() {
         vec![],
     )
     .unwrap();
-    let c = mcp_core::run::stdio_caller(&l.config.core);
+    let c = mcp_core::run::stdio_caller::<crate::common::DemoApp>(&l.config);
     assert_eq!(c.role.as_deref(), Some("ADMIN"));
     assert_eq!(c.user_id.as_deref(), Some("u7"));
     assert_eq!(c.email, None, "placeholders count as absent");

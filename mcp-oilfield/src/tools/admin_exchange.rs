@@ -67,8 +67,12 @@ pub struct ExportResult {
     pub bytes: u64,
 }
 
-async fn export(s: Arc<Oilfield>, ctx: mcp_core::ToolContext, a: ExportArgs) -> Result<ToolOutput, ToolError> {
-    let g = s.grant(&ctx.caller, "export_all_data", Level::Admin)?;
+async fn export(
+    s: Arc<Oilfield>,
+    ctx: mcp_core::ToolContext<crate::rbac::Grant>,
+    a: ExportArgs,
+) -> Result<ToolOutput, ToolError> {
+    let g = ctx.access.clone();
     let (from, to): (Option<NaiveDate>, Option<NaiveDate>) =
         args::period(a.period.as_deref(), None, None, s.store.today())?;
     let filter = ExportFilter { well_ids: a.well_ids, blocks: a.blocks, from, to };
@@ -128,8 +132,12 @@ async fn export(s: Arc<Oilfield>, ctx: mcp_core::ToolContext, a: ExportArgs) -> 
     Ok(ToolOutput::with_structured(text, &result)?.push(ContentBlock::resource_link(link)).affected(summary.reports))
 }
 
-async fn import(s: Arc<Oilfield>, ctx: mcp_core::ToolContext, a: ImportArgs) -> Result<ToolOutput, ToolError> {
-    let g = s.grant(&ctx.caller, "import_data", Level::Admin)?;
+async fn import(
+    s: Arc<Oilfield>,
+    ctx: mcp_core::ToolContext<crate::rbac::Grant>,
+    a: ImportArgs,
+) -> Result<ToolOutput, ToolError> {
+    let g = ctx.access.clone();
     let reader = std::io::Cursor::new(a.data.into_bytes());
     let report = match a.format {
         ExportFormat::Csv => s.store.import_csv(&g.scope, reader, a.dry_run).await,
@@ -149,17 +157,17 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "export_all_data",
             "Export data to a file",
             "Export wells and daily reports (optionally filtered by wells, blocks and period) as CSV or JSON into a file on the server; returns a resource link. Sends progress notifications for large exports.",
-            Hints::additive(false),
+            Hints::additive(false).closed_world(),
             export,
         )
-        .tag("admin"),
+        .tag(Level::Admin),
         ToolDef::new(
             "import_data",
             "Import daily reports",
             "Import daily reports from CSV (header row, columns by name) or from a JSON export. All-or-nothing: if any line is invalid nothing is written and every rejected line is listed with its number and reason. Use dry_run to check first.",
-            Hints::additive(false),
+            Hints::additive(false).closed_world(),
             import,
         )
-        .tag("admin"),
+        .tag(Level::Admin),
     ]
 }

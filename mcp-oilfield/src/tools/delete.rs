@@ -47,12 +47,11 @@ pub struct RestoreArgs {
 }
 
 fn check_purge(
-    s: &Oilfield,
-    ctx: &mcp_core::ToolContext,
+    ctx: &mcp_core::ToolContext<crate::rbac::Grant>,
     tool: &str,
     purge: bool,
 ) -> Result<crate::rbac::Grant, ToolError> {
-    let g = s.grant(&ctx.caller, tool, Level::Delete)?;
+    let g = ctx.access.clone();
     if purge && !g.allows(Level::Admin) {
         return Err(ToolError::PermissionDenied(format!(
             "Permission denied: role {} may not purge with tool {tool} (requires admin); call it without purge for a restorable delete",
@@ -68,36 +67,36 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "delete_drilling_record",
             "Delete a daily drilling report",
             "Delete the daily report of one well for one date. By default the delete is soft (an admin can restore it); purge=true removes it permanently (admin only).",
-            Hints::destructive(true),
+            Hints::destructive(true).closed_world(),
             |s: Arc<Oilfield>, ctx, a: DeleteReportArgs| async move {
-                let g = check_purge(&s, &ctx, "delete_drilling_record", a.purge)?;
+                let g = check_purge(&ctx, "delete_drilling_record", a.purge)?;
                 let d = s.store.delete_report(&g.scope, &a.well_id, a.report_date, a.purge).await.map_err(db_err)?;
                 let how = if d.purged { "Purged (permanently)" } else { "Deleted (restorable with restore_record)" };
                 Ok(ToolOutput::with_structured(format!("{how}: report {}", d.target), &d)?.affected(d.reports))
             },
         )
-        .tag("delete"),
+        .tag(Level::Delete),
         ToolDef::new(
             "delete_well",
             "Delete a well",
             "Delete a well together with its daily reports. By default soft (restorable by an admin with restore_record); purge=true removes everything permanently (admin only).",
-            Hints::destructive(true),
+            Hints::destructive(true).closed_world(),
             |s: Arc<Oilfield>, ctx, a: DeleteWellArgs| async move {
-                let g = check_purge(&s, &ctx, "delete_well", a.purge)?;
+                let g = check_purge(&ctx, "delete_well", a.purge)?;
                 let d = s.store.delete_well(&g.scope, &a.well_id, a.purge).await.map_err(db_err)?;
                 let how = if d.purged { "Purged (permanently)" } else { "Deleted (restorable with restore_record)" };
                 let text = format!("{how}: well {} with {} report(s)", d.target, d.reports);
                 Ok(ToolOutput::with_structured(text, &d)?.affected(d.wells + d.reports))
             },
         )
-        .tag("delete"),
+        .tag(Level::Delete),
         ToolDef::new(
             "restore_record",
             "Restore a deleted well or report",
             "Undo a soft delete: restore a deleted daily report (give report_date) or a deleted well with its reports (omit report_date).",
-            Hints::additive(true),
+            Hints::additive(true).closed_world(),
             |s: Arc<Oilfield>, ctx, a: RestoreArgs| async move {
-                let g = s.grant(&ctx.caller, "restore_record", Level::Admin)?;
+                let g = ctx.access.clone();
                 match a.report_date {
                     Some(date) => {
                         let r = s.store.restore_report(&g.scope, &a.well_id, date).await.map_err(db_err)?;
@@ -112,6 +111,6 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                 }
             },
         )
-        .tag("admin"),
+        .tag(Level::Admin),
     ]
 }

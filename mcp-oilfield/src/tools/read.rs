@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use mcp_core::{Hints, ToolContext, ToolDef, ToolError, ToolOutput};
+use mcp_core::{Hints, ToolDef, ToolError, ToolOutput};
 use rmcp::model::ContentBlock;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use crate::db::{Metric, Order, Page, ReportQuery, WellFilter};
 use crate::domain::WellStatus;
 use crate::rbac::Level;
 
-const READ: &str = "read";
+const READ: Level = Level::Read;
 
 fn default_limit() -> u32 {
     20
@@ -167,19 +167,15 @@ pub struct PlotArgs {
     pub with_rop: bool,
 }
 
-fn grant(s: &Oilfield, ctx: &ToolContext, tool: &str) -> Result<crate::rbac::Grant, ToolError> {
-    s.grant(&ctx.caller, tool, Level::Read)
-}
-
 pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
     vec![
         ToolDef::new(
             "list_wells",
             "List wells",
             "List wells with their block, field, status, current depth vs target and last report date. Filter by block, field, status or name; paginate with limit/offset.",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: ListWellsArgs| async move {
-                let g = grant(&s, &ctx, "list_wells")?;
+                let g = ctx.access.clone();
                 let filter = WellFilter { block: a.block, field: a.field, status: a.status, name: a.name };
                 let page = s.store.list_wells(&g.scope, filter, Page { limit: a.limit, offset: a.offset }).await.map_err(db_err)?;
                 ToolOutput::with_structured(render::wells(&page, a.offset), &page)
@@ -190,9 +186,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "get_well",
             "Get well details",
             "Details of one well: identity, status, target depth, latest daily report and cumulative figures (footage, current depth, progress vs target, average ROP, NPT hours and ratio, cost).",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: WellArgs| async move {
-                let g = grant(&s, &ctx, "get_well")?;
+                let g = ctx.access.clone();
                 let detail = s.store.get_well(&g.scope, &a.well_id).await.map_err(db_err)?;
                 ToolOutput::with_structured(render::well_detail(&detail), &detail)
             },
@@ -202,9 +198,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "query_drilling_data",
             "Query daily drilling reports",
             "Daily drilling report rows (MD, footage, ROP, WOB, mud density, drilling and NPT hours, main work) for one or more wells. Default: the latest 20 reports, newest first. Narrow with period (e.g. 'last 7 days') or from/to; paginate with limit (max 500) and offset.",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: QueryArgs| async move {
-                let g = grant(&s, &ctx, "query_drilling_data")?;
+                let g = ctx.access.clone();
                 let ids = args::well_ids(a.well_id, a.well_ids, 1, 10)?;
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
                 let q = ReportQuery { well_ids: ids, from, to, limit: a.limit, offset: a.offset, order: a.order };
@@ -217,9 +213,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "get_daily_report",
             "Get one daily report",
             "The complete daily drilling report of one well for one date (all parameters, NPT and reason, main work, version for safe updates).",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: DailyReportArgs| async move {
-                let g = grant(&s, &ctx, "get_daily_report")?;
+                let g = ctx.access.clone();
                 let date = args::date(&a.date, s.store.today())?;
                 let report = s.store.get_report(&g.scope, &a.well_id, date).await.map_err(db_err)?;
                 ToolOutput::with_structured(render::report_lines(&report), &report)
@@ -230,9 +226,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "get_well_statistics",
             "Well statistics",
             "Statistics of one well over a period: footage, average ROP, drilling and NPT hours, NPT ratio and reasons, days reported, depth progress vs target, mud density, cost; optionally one row per month.",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: StatisticsArgs| async move {
-                let g = grant(&s, &ctx, "get_well_statistics")?;
+                let g = ctx.access.clone();
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
                 let stats = s.store.well_statistics(&g.scope, &a.well_id, from, to, a.monthly).await.map_err(db_err)?;
                 ToolOutput::with_structured(render::statistics(&stats), &stats)
@@ -243,9 +239,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "compare_wells",
             "Compare wells",
             "Rank 2-10 wells on one metric (footage, avg_rop, npt_hours, npt_ratio, current_depth, progress, avg_mud_density, daily_cost) over an optional period.",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: CompareArgs| async move {
-                let g = grant(&s, &ctx, "compare_wells")?;
+                let g = ctx.access.clone();
                 let ids = args::well_ids(None, a.well_ids, 2, 10)?;
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
                 let cmp = s.store.compare_wells(&g.scope, &ids, a.metric, from, to).await.map_err(db_err)?;
@@ -257,10 +253,10 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "weekly_report",
             "Weekly drilling report",
             "A one-week summary of one well as an engineer would write it: depth progress, footage, average ROP, NPT and reasons, bit changes, mud density range, best day, missing reports, and the daily rows. Default: last week (Monday-Sunday).",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: WeeklyArgs| async move {
                 use chrono::Datelike as _;
-                let g = grant(&s, &ctx, "weekly_report")?;
+                let g = ctx.access.clone();
                 let today = s.store.today();
                 let day = match a.week_of.as_deref() {
                     Some(d) => args::date(d, today)?,
@@ -276,9 +272,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "plot_drilling_curve",
             "Plot drilling curve",
             "Draw depth (m, increasing downward) versus date for 1-5 wells as a PNG image, optionally with ROP (m/h) on a secondary axis. Use it when the user wants to see progress.",
-            Hints::read_only(),
+            Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: PlotArgs| async move {
-                let g = grant(&s, &ctx, "plot_drilling_curve")?;
+                let g = ctx.access.clone();
                 let ids = args::well_ids(None, a.well_ids, 1, 5)?;
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
                 let series = s.store.depth_series(&g.scope, &ids, from, to).await.map_err(db_err)?;

@@ -12,7 +12,7 @@ use crate::app::Oilfield;
 use crate::domain::{NewReport, NewWell, ReportPatch, WellPatch};
 use crate::rbac::Level;
 
-const WRITE: &str = "write";
+const WRITE: Level = Level::Write;
 
 /// Arguments of `update_drilling_record`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -46,9 +46,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "add_drilling_record",
             "Add a daily drilling report",
             "Add the daily drilling report of one well for one day (one report per well per day). Depth must not be lower than the previous day's report; values are checked against realistic ranges and the errors say which field is wrong.",
-            Hints::additive(false),
+            Hints::additive(false).closed_world(),
             |s: Arc<Oilfield>, ctx, a: NewReport| async move {
-                let g = s.grant(&ctx.caller, "add_drilling_record", Level::Write)?;
+                let g = ctx.access.clone();
                 let report = s.store.add_report(&g.scope, a).await.map_err(db_err)?;
                 let text = format!("Added report:\n{}", render::report_lines(&report));
                 Ok(ToolOutput::with_structured(text, &report)?.affected(1))
@@ -59,9 +59,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "update_drilling_record",
             "Update a daily drilling report",
             "Change some fields of an existing daily report. Pass expected_version (the version you read) to refuse the update if someone changed the report in the meantime.",
-            Hints::additive(true),
+            Hints::additive(true).closed_world(),
             |s: Arc<Oilfield>, ctx, a: UpdateReportArgs| async move {
-                let g = s.grant(&ctx.caller, "update_drilling_record", Level::Write)?;
+                let g = ctx.access.clone();
                 if a.changes.is_empty() {
                     return Err(mcp_core::ToolError::invalid("`changes` is empty: name at least one field to change"));
                 }
@@ -79,9 +79,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "create_well",
             "Create a well",
             "Register a new well (id, name, field, block, type, status, spud date, target depth, rig, operator, location). The id is normalised (zt102 → ZT-102).",
-            Hints::additive(false),
+            Hints::additive(false).closed_world(),
             |s: Arc<Oilfield>, ctx, a: NewWell| async move {
-                let g = s.grant(&ctx.caller, "create_well", Level::Write)?;
+                let g = ctx.access.clone();
                 let well = s.store.create_well(&g.scope, a).await.map_err(db_err)?;
                 Ok(ToolOutput::with_structured(format!("Created well {}", render::well_line(&well)), &well)?.affected(1))
             },
@@ -91,9 +91,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
             "update_well",
             "Update a well",
             "Change some attributes of a well (name, field, block, type, status, spud date, target depth, rig, operator, location).",
-            Hints::additive(true),
+            Hints::additive(true).closed_world(),
             |s: Arc<Oilfield>, ctx, a: UpdateWellArgs| async move {
-                let g = s.grant(&ctx.caller, "update_well", Level::Write)?;
+                let g = ctx.access.clone();
                 if a.changes.is_empty() {
                     return Err(mcp_core::ToolError::invalid("`changes` is empty: name at least one field to change"));
                 }

@@ -20,7 +20,7 @@ fn tools_list_matches_the_reviewed_snapshot() {
 fn permission_levels_match_annotations() {
     for t in Oilfield::tools() {
         let hints = t.hints();
-        match t.tag_label() {
+        match t.tool_tag().as_str() {
             "read" => assert!(hints.read_only, "{} is read-level but not read-only", t.name()),
             "write" => assert!(!hints.read_only && !hints.destructive, "{}", t.name()),
             "delete" => assert!(hints.destructive, "{} deletes but is not destructive", t.name()),
