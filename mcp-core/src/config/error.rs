@@ -63,6 +63,13 @@ pub(crate) fn from_figment(err: figment::Error, prefix: Option<&str>) -> ConfigE
             push_last(field);
             "required key is missing".to_owned()
         }
+        // A section that flattens a block (an upstream's) reports unknown keys as a message.
+        figment::error::Kind::Message(message) if message.starts_with("unknown field `") => {
+            if let Some(field) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+                push_last(field);
+            }
+            "unknown key".to_owned()
+        }
         other => other.to_string(),
     };
     let origin = err.metadata.as_ref().map(|m| m.name.to_string());

@@ -347,8 +347,22 @@ pub fn load<S: Section>(sources: Sources<'_>) -> Result<Loaded<S>, ConfigError> 
 
     let figment = layers.into_iter().fold(Figment::new(), Figment::merge);
     let core: CoreConfig = figment.extract().map_err(|e| error::from_figment(e, None))?;
-    let server: S = figment.focus(S::KEY).extract().map_err(|e| error::from_figment(e, Some(S::KEY)))?;
     let origin_of = |key: &str| figment.find_metadata(key).map(|m| m.name.to_string());
+    let server: S = figment.focus(S::KEY).extract().map_err(|e| {
+        let mut e = error::from_figment(e, Some(S::KEY));
+        if e.origin.is_none() {
+            e.origin = origin_of(&e.key);
+        }
+        if e.reason == "unknown key" {
+            // Reported through a flattened block: name the keys the section has.
+            let schema = serde_json::to_value(schemars::schema_for!(S)).unwrap_or_default();
+            if let Some(props) = schema.get("properties").and_then(|p| p.as_object()) {
+                let keys: Vec<&str> = props.keys().map(String::as_str).collect();
+                e.reason = format!("unknown key; expected one of: {}", keys.join(", "));
+            }
+        }
+        e
+    })?;
     validate_core(&core).map_err(|e| match origin_of(&e.key) {
         Some(o) if e.origin.is_none() => e.from_origin(o),
         _ => e,

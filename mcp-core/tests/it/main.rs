@@ -4,9 +4,11 @@
 mod common;
 mod compat;
 mod config;
+mod credentials;
 mod http_matrix;
 mod identity;
 mod oauth;
 mod sse;
 mod stdio;
 mod surface;
+mod upstream;

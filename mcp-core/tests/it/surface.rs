@@ -12,7 +12,7 @@ fn names(s: &ToolSurface<DemoApp>) -> Vec<String> {
 #[test]
 fn read_only_hides_every_tool_not_annotated_read_only() {
     let s = ToolSurface::build(DemoApp::tools(), true, &SurfaceConfig::default()).unwrap();
-    assert_eq!(names(&s), ["echo", "whoami", "slow", "boom"]);
+    assert_eq!(names(&s), ["echo", "whoami", "slow", "fetch_upstream", "boom"]);
 }
 
 #[test]
