@@ -37,8 +37,7 @@ commands:
                          oilfield performance on a 1M-report DB: in-process latency, HTTP
                          calls/s vs a bare handler (wrk), idle and export RSS (--help for more)
   dist [--bin NAME]... [--target TRIPLE]
-                         release build + target/dist/<bin>-<version>-<target>.tar.gz; on native
-                         Linux builds mcp-oilfield is link-ordered (needs valgrind, lld)
+                         release build + target/dist/<bin>-<version>-<target>.tar.gz
   demo [ARGS...]         cargo run --release -p mcp-oilfield -- --demo --transport http [ARGS...]
 
 TARGET: --bin NAME (a spec in tests/clients/specs/NAME.toml; default mcp-oilfield),

@@ -30,7 +30,6 @@
 
 mod http;
 mod json;
-pub mod link_order;
 mod report;
 mod servers;
 mod wrk;
@@ -66,8 +65,7 @@ usage: cargo xtask bench [oilfield] [options]
   --calls N           in-process calls per stage (default 20000)
   --repeat N          repetitions of the in-process stages and of each wrk run, mcp and bare runs
                       alternating (default 3); the report gives the median and every value
-  --no-build          use the binaries already built: target/release, and the link-ordered
-                      server of an earlier run when its relink completed
+  --no-build          use the binaries already built in target/release
   --no-stateful       skip the stateful (session) Streamable HTTP runs
   --reseed            accepted for older scripts: every run seeds a fresh database
                       (target/bench/oilfield-1m.db, kept afterwards for the examples)
@@ -151,8 +149,8 @@ pub fn bench(args: &[String]) -> Result<()> {
         println!("\n==> [{step}/{steps}] {what} ({:.0}s)", started.elapsed().as_secs_f64());
     };
 
-    progress("build release binaries, then the link-ordered server");
-    let mut bins = Bins::locate();
+    progress("build the release binaries");
+    let bins = Bins::locate();
     if opts.build {
         run(cargo().args([
             "build",
@@ -167,20 +165,6 @@ pub fn bench(args: &[String]) -> Result<()> {
             "bench_inprocess",
         ]))?;
     }
-    let server_build = if opts.build { link_order::build()? } else { link_order::existing() };
-    let server_build = match server_build {
-        link_order::Outcome::Ordered { exe, functions } => {
-            bins.server = exe;
-            format!(
-                "the link-ordered build that `cargo xtask dist` ships ({} functions that start-up and requests run placed first)",
-                thousands(functions as f64)
-            )
-        }
-        link_order::Outcome::Unavailable { why } => {
-            println!("warning: measuring the plain release build: {why}");
-            format!("the plain release build (no link order: {why})")
-        }
-    };
     bins.check()?;
     let wrk = ensure_wrk()?;
     let script = dir.join("oilfield.lua");
@@ -261,7 +245,6 @@ pub fn bench(args: &[String]) -> Result<()> {
         runs,
         exports,
         wrk_version: wrk_version(&wrk),
-        server_build,
         elapsed: measuring.elapsed(),
     };
     let section = report.markdown();
