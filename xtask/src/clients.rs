@@ -360,7 +360,7 @@ fn parse_summary(lines: &[String]) -> Vec<(String, bool)> {
     out
 }
 
-/// The `errorMessage` strings of a scenario's `checks.json` (minimal JSON string scanning).
+/// The `errorMessage` strings of a scenario's `checks.json` files, newlines as spaces.
 fn error_messages(out_dir: &Path, scenario: &str) -> Vec<String> {
     let prefix = format!("server-{scenario}-");
     let Ok(entries) = fs::read_dir(out_dir) else { return Vec::new() };
@@ -370,27 +370,27 @@ fn error_messages(out_dir: &Path, scenario: &str) -> Vec<String> {
             continue;
         }
         let Ok(text) = fs::read_to_string(entry.path().join("checks.json")) else { continue };
-        let mut rest = text.as_str();
-        while let Some(i) = rest.find("\"errorMessage\"") {
-            rest = &rest[i + "\"errorMessage\"".len()..];
-            let Some(start) = rest.find('"') else { break };
-            let mut msg = String::new();
-            let mut chars = rest[start + 1..].chars();
-            while let Some(c) = chars.next() {
-                match c {
-                    '"' => break,
-                    '\\' => match chars.next() {
-                        Some('n') => msg.push(' '),
-                        Some(c) => msg.push(c),
-                        None => break,
-                    },
-                    c => msg.push(c),
-                }
-            }
-            messages.push(msg);
+        if let Ok(checks) = serde_json::from_str::<serde_json::Value>(&text) {
+            collect_error_messages(&checks, &mut messages);
         }
     }
     messages
+}
+
+/// Every string under an `errorMessage` key, at any depth of `v`.
+fn collect_error_messages(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_error_messages(item, out)),
+        serde_json::Value::Object(members) => {
+            for (key, value) in members {
+                match value {
+                    serde_json::Value::String(msg) if key == "errorMessage" => out.push(msg.replace('\n', " ")),
+                    _ => collect_error_messages(value, out),
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `cargo xtask conformance` for one target.
@@ -540,6 +540,28 @@ mod tests {
                 assert!(!names.iter().any(|n| n == meaningful), "{file}: {meaningful} must not be an expected failure");
             }
         }
+    }
+
+    #[test]
+    fn finds_the_error_messages_of_a_scenario() {
+        let dir = std::env::temp_dir().join(format!("xtask-checks-{}", std::process::id()));
+        let write = |sub: &str, text: &str| {
+            fs::create_dir_all(dir.join(sub)).unwrap();
+            fs::write(dir.join(sub).join("checks.json"), text).unwrap();
+        };
+        write(
+            "server-ping-2025",
+            r#"[{"id": "a", "status": "FAILURE", "errorMessage": "no\nreply"},
+                {"id": "b", "status": "SUCCESS", "details": {"errorMessage": "nested"}}]"#,
+        );
+        write("server-ping-2026", r#"{"checks": [{"errorMessage": "second run"}, {"errorMessage": 3}]}"#);
+        write("server-pinged-2025", r#"[{"errorMessage": "another scenario"}]"#);
+        write("server-tools-list-2025", "not json");
+        let mut found = error_messages(&dir, "ping");
+        found.sort();
+        assert_eq!(found, ["nested", "no reply", "second run"]);
+        assert!(error_messages(&dir, "tools-list").is_empty());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

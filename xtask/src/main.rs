@@ -1,7 +1,8 @@
 //! Build, test and release tasks for the workspace: `cargo xtask <command>` (see `USAGE`).
 //!
-//! Deliberately small: `anyhow` and std only (no async runtime, no HTTP client). The real MCP
-//! clients it drives (the conformance suite, the Python SDK) live in the gitignored `.tools/`.
+//! Deliberately small: no async runtime; serde_json, toml and a blocking HTTP client (ureq, for
+//! the bench's loopback set-up calls) besides `anyhow`. The real MCP clients it drives (the
+//! conformance suite, the Python SDK) live in the gitignored `.tools/`.
 
 // Printing is what a task runner is for.
 #![allow(clippy::print_stdout)]
