@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::process::{ChildGuard, listening_url, strip_ansi};
 use crate::setup::{self, Tools};
 use crate::spec::{Target, Transport};
-use crate::util::{ChildGuard, Counts, Line, cargo, display, rel, root, run, run_streaming, strip_ansi, target_dir};
+use crate::util::{Counts, Line, cargo, display, rel, root, run, run_streaming, target_dir};
 
 /// How long a server may take to print its `Listening on` line.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -113,15 +114,6 @@ pub struct Server {
     guard: ChildGuard,
     pub url: String,
     pub log: PathBuf,
-}
-
-/// Parse `Listening on http://...` out of a log line.
-pub fn listening_url(line: &str) -> Option<String> {
-    let line = strip_ansi(line);
-    let rest = &line[line.find("Listening on ")? + "Listening on ".len()..];
-    let url = rest.split_whitespace().next()?;
-    let url = url.trim_end_matches(['/', ',', '.', '"', '\'']);
-    url.starts_with("http://").then(|| url.to_string())
 }
 
 impl Server {
@@ -506,20 +498,6 @@ pub fn conformance(target: &Target, opts: &Options) -> Result<Counts> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_the_listening_url() {
-        assert_eq!(
-            listening_url("2025-01-01T00:00:00Z  INFO mcp_core: Listening on http://127.0.0.1:4321"),
-            Some("http://127.0.0.1:4321".into())
-        );
-        assert_eq!(
-            listening_url("\u{1b}[32mINFO\u{1b}[0m Listening on http://127.0.0.1:1/ (sse at /sse)"),
-            Some("http://127.0.0.1:1".into())
-        );
-        assert_eq!(listening_url("Listening on stdio"), None);
-        assert_eq!(listening_url("starting"), None);
-    }
 
     #[test]
     fn committed_baselines_list_only_fixture_scenarios() {

@@ -11,6 +11,11 @@ mod bench;
 mod ci;
 mod clients;
 mod dist;
+/// The child-process guard and `Listening on` parser that test-support's harness uses too: one
+/// file, std + anyhow only (its `ServerProcess` and `run_to_end` are for the crates' tests).
+#[allow(dead_code)]
+#[path = "../../test-support/src/process.rs"]
+mod process;
 mod setup;
 mod spec;
 mod util;

@@ -45,7 +45,8 @@ use serde_json::Value;
 use self::report::*;
 use self::servers::*;
 use self::wrk::*;
-use crate::util::{ChildGuard, Line, cargo, human_size, rel, root, run, run_streaming, strip_ansi, target_dir};
+use crate::process::{ChildGuard, listening_url};
+use crate::util::{Line, cargo, human_size, rel, root, run, run_streaming, target_dir};
 
 const WRK_LUA: &str = include_str!("wrk.lua");
 const WELLS: u64 = 1_000;

@@ -35,11 +35,8 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let text = fs::read_to_string(log).unwrap_or_default();
-            if let Some(addr) = text.lines().find_map(|l| {
-                let l = strip_ansi(l);
-                let rest = l.split("Listening on http://").nth(1)?;
-                Some(rest.split_whitespace().next()?.trim_end_matches('/').to_string())
-            }) {
+            let url = text.lines().find_map(listening_url);
+            if let Some(addr) = url.as_deref().and_then(|u| u.strip_prefix("http://")).map(str::to_string) {
                 println!("{name} is listening on {addr} (pid {pid})");
                 return Ok(Server { name: name.to_string(), guard, pid, addr, log: log.to_path_buf() });
             }
