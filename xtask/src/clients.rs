@@ -303,25 +303,22 @@ fn transport_client(t: Transport) -> &'static str {
     }
 }
 
+/// An expected-failures file of the conformance suite: scenario names per side (only the
+/// server side is ours; any other key is the suite's business).
+#[derive(Debug, serde::Deserialize)]
+struct Baseline {
+    #[serde(default)]
+    server: Vec<String>,
+}
+
 /// Scenario names listed under `server:` in the expected-failures YAML.
 fn read_baseline(path: &Path) -> Result<Vec<String>> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut in_server = false;
-    let mut names = Vec::new();
-    for line in text.lines() {
-        let content = line.split('#').next().unwrap_or("").trim_end();
-        if content.trim().is_empty() {
-            continue;
-        }
-        if !content.starts_with([' ', '\t', '-']) {
-            in_server = content.trim() == "server:";
-            continue;
-        }
-        if in_server && let Some(name) = content.trim().strip_prefix("- ") {
-            names.push(name.trim().trim_matches(['"', '\'']).to_string());
-        }
-    }
-    Ok(names)
+    parse_baseline(&text).with_context(|| format!("in {}", path.display()))
+}
+
+fn parse_baseline(text: &str) -> Result<Vec<String>> {
+    Ok(serde_yaml_ng::from_str::<Option<Baseline>>(text)?.map_or_else(Vec::new, |b| b.server))
 }
 
 /// `✓ name: 1 passed, 0 failed` / `✗ name: ...` lines of the suite's summary.
@@ -540,6 +537,17 @@ mod tests {
         assert_eq!(found, ["nested", "no reply", "second run"]);
         assert!(error_messages(&dir, "tools-list").is_empty());
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn baselines_list_the_server_side_only() {
+        let text =
+            "# note\nclient:\n  - auth-x\nserver:\n  # why\n  - tools-call-image\n  - \"prompts-get-x\"  # fixture\n";
+        assert_eq!(parse_baseline(text).unwrap(), ["tools-call-image", "prompts-get-x"]);
+        assert_eq!(parse_baseline("server: [a, b]\n").unwrap(), ["a", "b"]);
+        assert!(parse_baseline("client: [a]\n").unwrap().is_empty());
+        assert!(parse_baseline("# nothing listed\n").unwrap().is_empty());
+        assert!(parse_baseline("server: ping\n").is_err());
     }
 
     #[test]
