@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::process::{ChildGuard, listening_url, strip_ansi};
 use crate::setup::{self, Tools};
 use crate::spec::{Target, Transport};
-use crate::util::{ChildGuard, Counts, Line, cargo, display, rel, root, run, run_streaming, strip_ansi, target_dir};
+use crate::util::{Counts, Line, cargo, display, rel, root, run, run_streaming, target_dir};
 
 /// How long a server may take to print its `Listening on` line.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -113,15 +114,6 @@ pub struct Server {
     guard: ChildGuard,
     pub url: String,
     pub log: PathBuf,
-}
-
-/// Parse `Listening on http://...` out of a log line.
-pub fn listening_url(line: &str) -> Option<String> {
-    let line = strip_ansi(line);
-    let rest = &line[line.find("Listening on ")? + "Listening on ".len()..];
-    let url = rest.split_whitespace().next()?;
-    let url = url.trim_end_matches(['/', ',', '.', '"', '\'']);
-    url.starts_with("http://").then(|| url.to_string())
 }
 
 impl Server {
@@ -311,25 +303,22 @@ fn transport_client(t: Transport) -> &'static str {
     }
 }
 
+/// An expected-failures file of the conformance suite: scenario names per side (only the
+/// server side is ours; any other key is the suite's business).
+#[derive(Debug, serde::Deserialize)]
+struct Baseline {
+    #[serde(default)]
+    server: Vec<String>,
+}
+
 /// Scenario names listed under `server:` in the expected-failures YAML.
 fn read_baseline(path: &Path) -> Result<Vec<String>> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut in_server = false;
-    let mut names = Vec::new();
-    for line in text.lines() {
-        let content = line.split('#').next().unwrap_or("").trim_end();
-        if content.trim().is_empty() {
-            continue;
-        }
-        if !content.starts_with([' ', '\t', '-']) {
-            in_server = content.trim() == "server:";
-            continue;
-        }
-        if in_server && let Some(name) = content.trim().strip_prefix("- ") {
-            names.push(name.trim().trim_matches(['"', '\'']).to_string());
-        }
-    }
-    Ok(names)
+    parse_baseline(&text).with_context(|| format!("in {}", path.display()))
+}
+
+fn parse_baseline(text: &str) -> Result<Vec<String>> {
+    Ok(serde_yaml_ng::from_str::<Option<Baseline>>(text)?.map_or_else(Vec::new, |b| b.server))
 }
 
 /// `✓ name: 1 passed, 0 failed` / `✗ name: ...` lines of the suite's summary.
@@ -360,7 +349,7 @@ fn parse_summary(lines: &[String]) -> Vec<(String, bool)> {
     out
 }
 
-/// The `errorMessage` strings of a scenario's `checks.json` (minimal JSON string scanning).
+/// The `errorMessage` strings of a scenario's `checks.json` files, newlines as spaces.
 fn error_messages(out_dir: &Path, scenario: &str) -> Vec<String> {
     let prefix = format!("server-{scenario}-");
     let Ok(entries) = fs::read_dir(out_dir) else { return Vec::new() };
@@ -370,27 +359,27 @@ fn error_messages(out_dir: &Path, scenario: &str) -> Vec<String> {
             continue;
         }
         let Ok(text) = fs::read_to_string(entry.path().join("checks.json")) else { continue };
-        let mut rest = text.as_str();
-        while let Some(i) = rest.find("\"errorMessage\"") {
-            rest = &rest[i + "\"errorMessage\"".len()..];
-            let Some(start) = rest.find('"') else { break };
-            let mut msg = String::new();
-            let mut chars = rest[start + 1..].chars();
-            while let Some(c) = chars.next() {
-                match c {
-                    '"' => break,
-                    '\\' => match chars.next() {
-                        Some('n') => msg.push(' '),
-                        Some(c) => msg.push(c),
-                        None => break,
-                    },
-                    c => msg.push(c),
-                }
-            }
-            messages.push(msg);
+        if let Ok(checks) = serde_json::from_str::<serde_json::Value>(&text) {
+            collect_error_messages(&checks, &mut messages);
         }
     }
     messages
+}
+
+/// Every string under an `errorMessage` key, at any depth of `v`.
+fn collect_error_messages(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_error_messages(item, out)),
+        serde_json::Value::Object(members) => {
+            for (key, value) in members {
+                match value {
+                    serde_json::Value::String(msg) if key == "errorMessage" => out.push(msg.replace('\n', " ")),
+                    _ => collect_error_messages(value, out),
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `cargo xtask conformance` for one target.
@@ -508,20 +497,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_listening_url() {
-        assert_eq!(
-            listening_url("2025-01-01T00:00:00Z  INFO mcp_core: Listening on http://127.0.0.1:4321"),
-            Some("http://127.0.0.1:4321".into())
-        );
-        assert_eq!(
-            listening_url("\u{1b}[32mINFO\u{1b}[0m Listening on http://127.0.0.1:1/ (sse at /sse)"),
-            Some("http://127.0.0.1:1".into())
-        );
-        assert_eq!(listening_url("Listening on stdio"), None);
-        assert_eq!(listening_url("starting"), None);
-    }
-
-    #[test]
     fn committed_baselines_list_only_fixture_scenarios() {
         for file in ["conformance-expected-failures.yml", "conformance-expected-failures.reference.yml"] {
             let names = read_baseline(&root().join("tests/clients").join(file)).expect("baseline");
@@ -540,6 +515,39 @@ mod tests {
                 assert!(!names.iter().any(|n| n == meaningful), "{file}: {meaningful} must not be an expected failure");
             }
         }
+    }
+
+    #[test]
+    fn finds_the_error_messages_of_a_scenario() {
+        let dir = std::env::temp_dir().join(format!("xtask-checks-{}", std::process::id()));
+        let write = |sub: &str, text: &str| {
+            fs::create_dir_all(dir.join(sub)).unwrap();
+            fs::write(dir.join(sub).join("checks.json"), text).unwrap();
+        };
+        write(
+            "server-ping-2025",
+            r#"[{"id": "a", "status": "FAILURE", "errorMessage": "no\nreply"},
+                {"id": "b", "status": "SUCCESS", "details": {"errorMessage": "nested"}}]"#,
+        );
+        write("server-ping-2026", r#"{"checks": [{"errorMessage": "second run"}, {"errorMessage": 3}]}"#);
+        write("server-pinged-2025", r#"[{"errorMessage": "another scenario"}]"#);
+        write("server-tools-list-2025", "not json");
+        let mut found = error_messages(&dir, "ping");
+        found.sort();
+        assert_eq!(found, ["nested", "no reply", "second run"]);
+        assert!(error_messages(&dir, "tools-list").is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn baselines_list_the_server_side_only() {
+        let text =
+            "# note\nclient:\n  - auth-x\nserver:\n  # why\n  - tools-call-image\n  - \"prompts-get-x\"  # fixture\n";
+        assert_eq!(parse_baseline(text).unwrap(), ["tools-call-image", "prompts-get-x"]);
+        assert_eq!(parse_baseline("server: [a, b]\n").unwrap(), ["a", "b"]);
+        assert!(parse_baseline("client: [a]\n").unwrap().is_empty());
+        assert!(parse_baseline("# nothing listed\n").unwrap().is_empty());
+        assert!(parse_baseline("server: ping\n").is_err());
     }
 
     #[test]

@@ -10,7 +10,6 @@ use crate::util::{cargo, human_size, output, rel, root, run, target_dir};
 
 /// The server binaries we ship (each is its own cargo package of the same name).
 pub const BINARIES: [&str; 3] = ["mcp-oilfield", "mcp-rocketchat", "mcp-rocketmq"];
-const OILFIELD: &str = "mcp-oilfield";
 
 fn host_triple() -> Result<String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
@@ -62,28 +61,6 @@ pub fn dist(bins: &[String], target: Option<&str>) -> Result<()> {
         cmd.args(["--target", t]);
     }
     run(&mut cmd)?;
-    // The oilfield server ships link-ordered where this machine can build it so (native Linux
-    // builds; `--target` naming the host counts as native): a smaller resident set for the same
-    // code. Elsewhere the release build ships as is.
-    let native = match target {
-        None => true,
-        Some(t) => t == host_triple()?,
-    };
-    let ordered = if native && bins.iter().any(|b| b == OILFIELD) {
-        match crate::bench::link_order::build()? {
-            crate::bench::link_order::Outcome::Ordered { exe, functions } => {
-                println!("{OILFIELD}: link-ordered ({functions} functions first)");
-                Some(exe)
-            }
-            crate::bench::link_order::Outcome::Unavailable { why } => {
-                println!("warning: {OILFIELD} ships without link order: {why}");
-                None
-            }
-        }
-    } else {
-        None
-    };
-
     let release_dir = match target {
         Some(t) => target_dir().join(t).join("release"),
         None => target_dir().join("release"),
@@ -94,10 +71,7 @@ pub fn dist(bins: &[String], target: Option<&str>) -> Result<()> {
     let exe_suffix = if triple.contains("windows") { ".exe" } else { "" };
     println!();
     for bin in &bins {
-        let exe = match &ordered {
-            Some(exe) if bin == OILFIELD => exe.clone(),
-            _ => release_dir.join(format!("{bin}{exe_suffix}")),
-        };
+        let exe = release_dir.join(format!("{bin}{exe_suffix}"));
         if !exe.is_file() {
             bail!("{} was not built", rel(&exe));
         }

@@ -1,7 +1,8 @@
 //! Build, test and release tasks for the workspace: `cargo xtask <command>` (see `USAGE`).
 //!
-//! Deliberately small: `anyhow` and std only (no async runtime, no HTTP client). The real MCP
-//! clients it drives (the conformance suite, the Python SDK) live in the gitignored `.tools/`.
+//! Deliberately small: no async runtime; serde_json, toml and a blocking HTTP client (ureq, for
+//! the bench's loopback set-up calls) besides `anyhow`. The real MCP clients it drives (the
+//! conformance suite, the Python SDK) live in the gitignored `.tools/`.
 
 // Printing is what a task runner is for.
 #![allow(clippy::print_stdout)]
@@ -10,6 +11,11 @@ mod bench;
 mod ci;
 mod clients;
 mod dist;
+/// The child-process guard and `Listening on` parser that test-support's harness uses too: one
+/// file, std + anyhow only (its `ServerProcess` and `run_to_end` are for the crates' tests).
+#[allow(dead_code)]
+#[path = "../../test-support/src/process.rs"]
+mod process;
 mod setup;
 mod spec;
 mod util;
@@ -37,8 +43,7 @@ commands:
                          oilfield performance on a 1M-report DB: in-process latency, HTTP
                          calls/s vs a bare handler (wrk), idle and export RSS (--help for more)
   dist [--bin NAME]... [--target TRIPLE]
-                         release build + target/dist/<bin>-<version>-<target>.tar.gz; on native
-                         Linux builds mcp-oilfield is link-ordered (needs valgrind, lld)
+                         release build + target/dist/<bin>-<version>-<target>.tar.gz
   demo [ARGS...]         cargo run --release -p mcp-oilfield -- --demo --transport http [ARGS...]
 
 TARGET: --bin NAME (a spec in tests/clients/specs/NAME.toml; default mcp-oilfield),

@@ -1,16 +1,13 @@
 //! The `[server]` table of a client spec (`tests/clients/specs/<name>.toml`): which binary to
-//! build and start, with which arguments and over which transports.
-//!
-//! xtask keeps to `anyhow` + std, so this reads only what it needs with a deliberately tiny
-//! parser: in the `[server]` table, `key = "string"`, `key = true|false` and single-line arrays
-//! of double-quoted strings. The rest of the file is the Python checker's business.
+//! build and start, with which arguments and over which transports. The rest of the file is the
+//! Python checker's business: it is parsed (the file must be valid TOML) but not read here.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
 
 use crate::util::root;
 
@@ -59,11 +56,31 @@ impl fmt::Display for Transport {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Value {
-    Str(String),
-    Bool(bool),
-    List(Vec<String>),
+/// A spec file as xtask reads it: only its `[server]` table.
+#[derive(Debug, Deserialize)]
+struct SpecFile {
+    server: ServerTable,
+}
+
+/// The `[server]` table; any other key in it is an error (a typo would otherwise be ignored).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerTable {
+    /// Cargo package to build and run.
+    #[serde(rename = "crate")]
+    package: Option<String>,
+    /// Its binary, when not named like the package.
+    bin: Option<String>,
+    /// A Python file run with the venv's python instead (relative to the workspace root).
+    script: Option<String>,
+    #[serde(default)]
+    args: Vec<String>,
+    /// Transport names; every transport when absent.
+    transports: Option<Vec<String>>,
+    /// Relative to the workspace root.
+    conformance_baseline: Option<String>,
+    #[serde(default)]
+    ci: bool,
 }
 
 /// A server under test, as described by a spec file.
@@ -93,47 +110,36 @@ pub fn specs_dir() -> PathBuf {
 impl Target {
     pub fn load(path: &Path) -> Result<Target> {
         let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Target::from_spec(path, &text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// The target described by `text`, the content of the spec file `path`.
+    fn from_spec(path: &Path, text: &str) -> Result<Target> {
         let label = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut table = parse_server_table(&text).with_context(|| format!("in {}", path.display()))?;
-        fn take_str(table: &mut BTreeMap<String, Value>, key: &str) -> Result<Option<String>> {
-            match table.remove(key) {
-                None => Ok(None),
-                Some(Value::Str(s)) => Ok(Some(s)),
-                Some(other) => bail!("[server] {key} must be a string, got {other:?}"),
-            }
+        let server = toml::from_str::<SpecFile>(text)?.server;
+        if server.package.is_none() && server.script.is_none() {
+            bail!("[server] needs `crate` (a cargo package) or `script` (a python file)");
         }
-        let package = take_str(&mut table, "crate")?;
-        let bin = take_str(&mut table, "bin")?.or_else(|| package.clone());
-        let script = take_str(&mut table, "script")?.map(|s| root().join(s));
-        let args = match table.remove("args") {
-            None => Vec::new(),
-            Some(Value::List(v)) => v,
-            Some(other) => bail!("[server] args must be a list of strings, got {other:?}"),
-        };
-        let transports = match table.remove("transports") {
+        let transports = match &server.transports {
             None => Transport::ALL.to_vec(),
-            Some(Value::List(v)) => v.iter().map(|s| Transport::parse(s)).collect::<Result<_>>()?,
-            Some(other) => bail!("[server] transports must be a list of strings, got {other:?}"),
+            Some(names) => names.iter().map(|s| Transport::parse(s)).collect::<Result<_>>()?,
         };
-        let conformance_baseline = root().join(
-            take_str(&mut table, "conformance_baseline")?
-                .unwrap_or_else(|| "tests/clients/conformance-expected-failures.yml".to_string()),
-        );
-        let ci = match table.remove("ci") {
-            None => false,
-            Some(Value::Bool(b)) => b,
-            Some(other) => bail!("[server] ci must be true or false, got {other:?}"),
-        };
-        if let Some(key) = table.keys().next() {
-            bail!("{}: unknown key [server] {key}", path.display());
-        }
-        if package.is_none() && script.is_none() {
-            bail!("{}: [server] needs `crate` (a cargo package) or `script` (a python file)", path.display());
-        }
+        let conformance_baseline = root()
+            .join(server.conformance_baseline.as_deref().unwrap_or("tests/clients/conformance-expected-failures.yml"));
         if !conformance_baseline.is_file() {
-            bail!("{}: conformance_baseline {} does not exist", path.display(), conformance_baseline.display());
+            bail!("conformance_baseline {} does not exist", conformance_baseline.display());
         }
-        Ok(Target { label, spec: path.to_path_buf(), package, bin, script, args, transports, ci, conformance_baseline })
+        Ok(Target {
+            label,
+            spec: path.to_path_buf(),
+            bin: server.bin.or_else(|| server.package.clone()),
+            package: server.package,
+            script: server.script.map(|s| root().join(s)),
+            args: server.args,
+            transports,
+            ci: server.ci,
+            conformance_baseline,
+        })
     }
 
     /// The spec for a binary or label (`mcp-oilfield`, `reference`).
@@ -162,118 +168,60 @@ pub fn all_specs() -> Result<Vec<Target>> {
     paths.iter().map(|p| Target::load(p)).collect()
 }
 
-fn parse_server_table(text: &str) -> Result<BTreeMap<String, Value>> {
-    let mut table = BTreeMap::new();
-    let mut in_server = false;
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with('[') {
-            let name = line.trim_start_matches('[').split(']').next().unwrap_or("").trim();
-            in_server = name == "server" && !line.starts_with("[[");
-            continue;
-        }
-        if !in_server {
-            continue;
-        }
-        let (key, value) = line.split_once('=').ok_or_else(|| anyhow!("line {}: expected key = value", n + 1))?;
-        let value = parse_value(value.trim()).with_context(|| format!("line {}: {raw}", n + 1))?;
-        table.insert(key.trim().to_string(), value);
-    }
-    Ok(table)
-}
-
-fn parse_value(s: &str) -> Result<Value> {
-    let mut chars = s.chars().peekable();
-    let value = match chars.peek() {
-        Some('"') => Value::Str(parse_string(&mut chars)?),
-        Some('[') => {
-            chars.next();
-            let mut items = Vec::new();
-            loop {
-                while chars.next_if(|c| c.is_whitespace() || *c == ',').is_some() {}
-                match chars.peek() {
-                    Some(']') => {
-                        chars.next();
-                        break;
-                    }
-                    Some('"') => items.push(parse_string(&mut chars)?),
-                    _ => bail!("only single-line arrays of \"strings\" are supported"),
-                }
-            }
-            Value::List(items)
-        }
-        _ => {
-            let word: String = chars.by_ref().take_while(|c| !c.is_whitespace()).collect();
-            match word.as_str() {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => bail!("unsupported value {word:?}: use \"string\", true/false or [\"list\"]"),
-            }
-        }
-    };
-    let rest: String = chars.collect();
-    let rest = rest.trim();
-    if !rest.is_empty() && !rest.starts_with('#') {
-        bail!("unexpected text after the value: {rest:?}");
-    }
-    Ok(value)
-}
-
-fn parse_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<String> {
-    chars.next(); // opening quote
-    let mut out = String::new();
-    loop {
-        match chars.next() {
-            None => bail!("unterminated string"),
-            Some('"') => return Ok(out),
-            Some('\\') => match chars.next() {
-                Some('"') => out.push('"'),
-                Some('\\') => out.push('\\'),
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                other => bail!("unsupported escape \\{}", other.map(String::from).unwrap_or_default()),
-            },
-            Some(c) => out.push(c),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_only_the_server_table() {
-        let text = r#"
+    const SPEC: &str = r#"
 expected_tools = ["x"]
 [server]
 crate = "mcp-oilfield"   # comment
 args = ["--demo", "--database", "{tmp}/a \"b\".db"]
+transports = ["stdio", "http-stateless"]
 ci = true
 [[read_calls]]
 tool = "list_wells"
 [http]
 headers = { "X" = "y" }
 "#;
-        let t = parse_server_table(text).expect("parses");
-        assert_eq!(t.get("crate"), Some(&Value::Str("mcp-oilfield".into())));
-        assert_eq!(
-            t.get("args"),
-            Some(&Value::List(vec!["--demo".into(), "--database".into(), "{tmp}/a \"b\".db".into()]))
-        );
-        assert_eq!(t.get("ci"), Some(&Value::Bool(true)));
-        assert_eq!(t.len(), 3);
+
+    fn target(text: &str) -> Result<Target> {
+        Target::from_spec(Path::new("/specs/demo.toml"), text)
     }
 
     #[test]
-    fn rejects_what_it_cannot_read() {
-        assert!(parse_value("[\n").is_err());
-        assert!(parse_value("42").is_err());
-        assert!(parse_value("\"a\" b").is_err());
-        assert_eq!(parse_value("[]").expect("empty"), Value::List(vec![]));
+    fn reads_only_the_server_table() {
+        let t = target(SPEC).expect("loads");
+        assert_eq!(t.label, "demo");
+        assert_eq!(
+            (t.package.as_deref(), t.bin.as_deref(), t.script.as_ref()),
+            (Some("mcp-oilfield"), Some("mcp-oilfield"), None)
+        );
+        assert_eq!(t.args, ["--demo", "--database", "{tmp}/a \"b\".db"]);
+        assert_eq!(t.transports, [Transport::Stdio, Transport::HttpStateless]);
+        assert!(t.ci);
+        assert_eq!(t.conformance_baseline, root().join("tests/clients/conformance-expected-failures.yml"));
+    }
+
+    #[test]
+    fn defaults_apply_to_a_minimal_server_table() {
+        let t = target("[server]\nscript = \"tests/clients/reference_server.py\"\n").expect("loads");
+        assert_eq!((t.package, t.bin), (None, None));
+        assert_eq!(t.script, Some(root().join("tests/clients/reference_server.py")));
+        assert_eq!((t.args.len(), t.transports, t.ci), (0, Transport::ALL.to_vec(), false));
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_use() {
+        let err = |text: &str| format!("{:#}", target(text).expect_err(text));
+        assert!(err("[server]\ncrate = \"a\"\nargz = []\n").contains("argz"));
+        assert!(err("[server]\ncrate = \"a\"\nci = \"yes\"\n").contains("ci"));
+        assert!(err("[server]\ncrate = \"a\"\nargs = [1]\n").contains("args"));
+        assert!(err("[server]\nbin = \"a\"\n").contains("needs `crate`"));
+        assert!(err("[server]\ncrate = \"a\"\ntransports = [\"ws\"]\n").contains("unknown transport"));
+        assert!(err("[server]\ncrate = \"a\"\nconformance_baseline = \"nope.yml\"\n").contains("does not exist"));
+        assert!(err("[other]\ncrate = \"a\"\n").contains("server"));
+        assert!(err("[server]\ncrate = \"a\n").contains("line 2"));
     }
 
     #[test]

@@ -1,15 +1,17 @@
-//! Process helpers: command display, streaming capture with bounded waits, and a guard that
-//! kills a child process when dropped (so no server outlives a failed check).
+//! Process helpers: command display and streaming capture with bounded waits (the child guard
+//! that keeps a server from outliving a failed check is `crate::process::ChildGuard`).
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+use crate::process::ChildGuard;
 
 /// Workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
@@ -87,130 +89,6 @@ pub fn output(cmd: &mut Command) -> Result<String> {
 /// Does `cmd` start and exit 0? (Output discarded.)
 pub fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-/// Remove ANSI escape sequences (CSI and OSC) from a log line.
-pub fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        match chars.peek() {
-            Some('[') => {
-                chars.next();
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            Some(']') => {
-                chars.next();
-                while let Some(c) = chars.next() {
-                    if c == '\u{7}' || (c == '\u{1b}' && chars.peek() == Some(&'\\')) {
-                        chars.next_if_eq(&'\\');
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Owns a child process; kills (SIGKILL) and reaps it on drop unless it already exited.
-pub struct ChildGuard {
-    child: Child,
-    name: String,
-    exited: Option<ExitStatus>,
-}
-
-impl ChildGuard {
-    pub fn new(child: Child, name: impl Into<String>) -> Self {
-        Self { child, name: name.into(), exited: None }
-    }
-
-    pub fn child_mut(&mut self) -> &mut Child {
-        &mut self.child
-    }
-
-    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>> {
-        if self.exited.is_none() {
-            self.exited = self.child.try_wait().with_context(|| format!("waiting for {}", self.name))?;
-        }
-        Ok(self.exited)
-    }
-
-    /// Wait at most `timeout` for the child to exit.
-    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<ExitStatus>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.try_wait()? {
-                return Ok(Some(status));
-            }
-            if Instant::now() >= deadline {
-                return Ok(None);
-            }
-            thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    /// Ask the child to stop (SIGTERM on unix) and wait at most `grace`. Returns its exit status
-    /// and how long it took, or `None` if it had to be killed.
-    pub fn terminate(&mut self, grace: Duration) -> Result<Option<(ExitStatus, Duration)>> {
-        if let Some(status) = self.try_wait()? {
-            return Ok(Some((status, Duration::ZERO)));
-        }
-        let start = Instant::now();
-        send_sigterm(&mut self.child)?;
-        match self.wait_timeout(grace)? {
-            Some(status) => Ok(Some((status, start.elapsed()))),
-            None => {
-                self.kill();
-                Ok(None)
-            }
-        }
-    }
-
-    /// Kill (SIGKILL) and reap.
-    pub fn kill(&mut self) {
-        if self.exited.is_none() {
-            let _ = self.child.kill();
-            self.exited = self.child.wait().ok();
-        }
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if matches!(self.try_wait(), Ok(None) | Err(_)) {
-            eprintln!("xtask: stopping {} (pid {})", self.name, self.child.id());
-            self.kill();
-        }
-    }
-}
-
-#[cfg(unix)]
-fn send_sigterm(child: &mut Child) -> Result<()> {
-    // std has no signal API and this crate forbids unsafe code: use kill(1).
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .stdin(Stdio::null())
-        .status()
-        .context("running kill -TERM")?;
-    if !status.success() {
-        bail!("kill -TERM {} failed: {status}", child.id());
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn send_sigterm(child: &mut Child) -> Result<()> {
-    child.kill().context("stopping child")
 }
 
 /// A line of output from a captured child.
@@ -346,15 +224,6 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strips_ansi_colours() {
-        assert_eq!(
-            strip_ansi("\u{1b}[2m2025\u{1b}[0m \u{1b}[32m INFO\u{1b}[0m Listening on http://127.0.0.1:1"),
-            "2025  INFO Listening on http://127.0.0.1:1"
-        );
-        assert_eq!(strip_ansi("plain"), "plain");
-    }
 
     #[test]
     fn fnv_is_stable_and_separates_parts() {

@@ -1,13 +1,15 @@
-//! A tiny blocking HTTP/1.1 client over `std::net` for the handful of set-up requests the bench
-//! makes (smoke calls, the MCP handshake, the export call). One request per connection
-//! (`Connection: close`); understands `Content-Length`, chunked bodies and read-to-close.
-//! Loopback only: the bench never talks to anything else.
+//! Blocking HTTP/1.1 `POST`s for the handful of set-up requests the bench makes (smoke calls, the
+//! MCP handshake, the export call), over ureq. Loopback only: the bench never talks to anything
+//! else, so no proxy is consulted and no redirect is followed.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+
+/// Bodies larger than this are an error (the bench's replies are a few KiB; an export reply
+/// carries the file's path, not its rows).
+const BODY_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// A response: status, headers (names lowercased) and body text.
 #[derive(Debug)]
@@ -37,124 +39,124 @@ impl Response {
     }
 }
 
-/// `POST` (or any `method`) `path` on `addr` (`127.0.0.1:PORT`) with `headers` and `body`.
-pub fn request(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-    timeout: Duration,
-) -> Result<Response> {
+/// `addr` as a socket address, if it is a loopback one.
+fn loopback(addr: &str) -> Result<SocketAddr> {
     let sock: SocketAddr = addr.parse().with_context(|| format!("bad address {addr}"))?;
     if !sock.ip().is_loopback() {
         bail!("the bench only talks to loopback addresses, not {addr}");
     }
-    let mut stream = TcpStream::connect_timeout(&sock, Duration::from_secs(5))
-        .with_context(|| format!("cannot connect to {addr}"))?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    stream.flush()?;
-
-    // Read until the reply is complete (by length or final chunk), or the server closes.
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = stream.read(&mut buf).with_context(|| format!("reading the reply of {method} {path} from {addr}"))?;
-        if n == 0 {
-            break;
-        }
-        raw.extend_from_slice(&buf[..n]);
-        if complete(&raw) {
-            break;
-        }
-    }
-    parse(&raw)
+    Ok(sock)
 }
 
-/// Has `raw` a whole reply (headers plus a body of the announced length, or the last chunk)?
-fn complete(raw: &[u8]) -> bool {
-    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let body = &raw[split + 4..];
-    if head.contains("transfer-encoding: chunked") {
-        return body.ends_with(b"\r\n0\r\n\r\n") || body == b"0\r\n\r\n";
+/// `POST path` on `addr` (`127.0.0.1:PORT`) with `headers` and `body`, the whole exchange within
+/// `timeout`. Any status is a response (the callers check it), not an error.
+pub fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &str, timeout: Duration) -> Result<Response> {
+    let sock = loopback(addr)?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .max_redirects(0)
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_global(Some(timeout))
+        .build()
+        .into();
+    let mut request = agent.post(format!("http://{sock}{path}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
-    head.lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .is_some_and(|len| body.len() >= len)
-}
-
-fn parse(raw: &[u8]) -> Result<Response> {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").context("reply without a header block")?;
-    let head = String::from_utf8_lossy(&raw[..split]);
-    let rest = &raw[split + 4..];
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status: u16 = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .with_context(|| format!("bad status line {status_line:?}"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+    let what = || format!("POST {path} to {addr}");
+    let mut reply = request.send(body).with_context(what)?;
+    let headers = reply
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-        dechunk(rest)?
-    } else if let Some(len) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        rest[..len.min(rest.len())].to_vec()
-    } else {
-        rest.to_vec()
-    };
-    Ok(Response { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
-}
-
-fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            // Connection closed mid-stream: keep what arrived.
-            return Ok(out);
-        };
-        let size_text = String::from_utf8_lossy(&data[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .with_context(|| format!("bad chunk size {size_text:?}"))?;
-        data = &data[eol + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        let take = size.min(data.len());
-        out.extend_from_slice(&data[..take]);
-        data = data.get(take + 2..).unwrap_or_default();
-    }
+    let bytes = reply.body_mut().with_config().limit(BODY_LIMIT).read_to_vec().with_context(what)?;
+    Ok(Response { status: reply.status().as_u16(), headers, body: String::from_utf8_lossy(&bytes).into_owned() })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
     use super::*;
 
+    fn response(content_type: &str, body: &str) -> Response {
+        Response { status: 200, headers: vec![("content-type".into(), content_type.into())], body: body.into() }
+    }
+
     #[test]
-    fn parses_length_chunked_and_sse_replies() {
-        let r = parse(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}xx").unwrap();
-        assert_eq!((r.status, r.body.as_str(), r.json_text()), (200, "{}", "{}"));
-        let r = parse(
-            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nMcp-Session-Id: s1\r\n\r\n\
-              6\r\ndata: \r\n7\r\n{\"a\":1}\r\n0\r\n\r\n",
-        )
-        .unwrap();
-        assert_eq!(r.header("mcp-session-id"), Some("s1"));
-        assert_eq!(r.body, "data: {\"a\":1}");
-        assert_eq!(r.json_text(), "{\"a\":1}");
-        assert!(parse(b"garbage").is_err());
+    fn json_text_is_the_body_or_the_last_sse_data_line() {
+        assert_eq!(response("application/json", " {} \n").json_text(), "{}");
+        let sse = "event: message\ndata: {\"a\":1}\n\ndata: \ndata: {\"b\":2}\n\n";
+        assert_eq!(response("text/event-stream", sse).json_text(), "{\"b\":2}");
+        assert_eq!(response("text/event-stream", "data: ping\n").json_text(), "");
+        assert_eq!(response("text/event-stream", "").header("Content-Type"), Some("text/event-stream"));
+    }
+
+    #[test]
+    fn only_loopback_addresses_are_accepted() {
+        assert!(loopback("127.0.0.1:80").is_ok());
+        assert!(loopback("[::1]:80").is_ok());
+        assert!(loopback("192.0.2.1:80").is_err());
+        assert!(loopback("localhost:80").is_err());
+    }
+
+    /// One request answered by a canned reply; returns what the client sent.
+    fn serve_once(listener: TcpListener, reply: &'static [u8]) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                head.push_str(&line);
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                .map_or(0, |v| v.parse().unwrap());
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            reader.get_mut().write_all(reply).unwrap();
+            head + &String::from_utf8(body).unwrap()
+        })
+    }
+
+    #[test]
+    fn posts_headers_and_body_and_returns_any_status_with_a_chunked_body() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let server = serve_once(
+            listener,
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/event-stream\r\nMcp-Session-Id: s1\r\n\
+              Transfer-Encoding: chunked\r\n\r\n6\r\ndata: \r\n7\r\n{\"a\":1}\r\n0\r\n\r\n",
+        );
+        let headers = [("Content-Type", "application/json"), ("X-User-Role", "ADMIN")];
+        let reply = post(&addr, "/mcp", &headers, "{\"id\":1}", Duration::from_secs(10)).unwrap();
+        assert_eq!(reply.status, 404);
+        assert_eq!(reply.header("mcp-session-id"), Some("s1"));
+        assert_eq!(reply.body, "data: {\"a\":1}");
+        assert_eq!(reply.json_text(), "{\"a\":1}");
+        let sent = server.join().unwrap().to_ascii_lowercase();
+        assert!(sent.starts_with("post /mcp http/1.1\r\n"), "{sent}");
+        assert!(sent.contains("\r\nx-user-role: admin\r\n") && sent.contains("\r\ncontent-type: application/json\r\n"));
+        assert!(sent.ends_with("\r\n\r\n{\"id\":1}"), "{sent}");
+    }
+
+    #[test]
+    fn a_server_that_does_not_answer_in_time_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let started = std::time::Instant::now();
+        let err = post(&addr, "/slow", &[], "", Duration::from_millis(300)).unwrap_err();
+        assert!(format!("{err:#}").contains("POST /slow"), "{err:#}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(listener);
     }
 }

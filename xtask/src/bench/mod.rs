@@ -29,8 +29,6 @@
 //! costs little CPU on a 2-core machine; `oha` would need a long crates.io build.
 
 mod http;
-mod json;
-pub mod link_order;
 mod report;
 mod servers;
 mod wrk;
@@ -42,12 +40,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail, ensure};
+use serde_json::Value;
 
-use self::json::Json;
 use self::report::*;
 use self::servers::*;
 use self::wrk::*;
-use crate::util::{ChildGuard, Line, cargo, human_size, rel, root, run, run_streaming, strip_ansi, target_dir};
+use crate::process::{ChildGuard, listening_url};
+use crate::util::{Line, cargo, human_size, rel, root, run, run_streaming, target_dir};
 
 const WRK_LUA: &str = include_str!("wrk.lua");
 const WELLS: u64 = 1_000;
@@ -66,8 +65,7 @@ usage: cargo xtask bench [oilfield] [options]
   --calls N           in-process calls per stage (default 20000)
   --repeat N          repetitions of the in-process stages and of each wrk run, mcp and bare runs
                       alternating (default 3); the report gives the median and every value
-  --no-build          use the binaries already built: target/release, and the link-ordered
-                      server of an earlier run when its relink completed
+  --no-build          use the binaries already built in target/release
   --no-stateful       skip the stateful (session) Streamable HTTP runs
   --reseed            accepted for older scripts: every run seeds a fresh database
                       (target/bench/oilfield-1m.db, kept afterwards for the examples)
@@ -151,8 +149,8 @@ pub fn bench(args: &[String]) -> Result<()> {
         println!("\n==> [{step}/{steps}] {what} ({:.0}s)", started.elapsed().as_secs_f64());
     };
 
-    progress("build release binaries, then the link-ordered server");
-    let mut bins = Bins::locate();
+    progress("build the release binaries");
+    let bins = Bins::locate();
     if opts.build {
         run(cargo().args([
             "build",
@@ -167,20 +165,6 @@ pub fn bench(args: &[String]) -> Result<()> {
             "bench_inprocess",
         ]))?;
     }
-    let server_build = if opts.build { link_order::build()? } else { link_order::existing() };
-    let server_build = match server_build {
-        link_order::Outcome::Ordered { exe, functions } => {
-            bins.server = exe;
-            format!(
-                "the link-ordered build that `cargo xtask dist` ships ({} functions that start-up and requests run placed first)",
-                thousands(functions as f64)
-            )
-        }
-        link_order::Outcome::Unavailable { why } => {
-            println!("warning: measuring the plain release build: {why}");
-            format!("the plain release build (no link order: {why})")
-        }
-    };
     bins.check()?;
     let wrk = ensure_wrk()?;
     let script = dir.join("oilfield.lua");
@@ -261,7 +245,6 @@ pub fn bench(args: &[String]) -> Result<()> {
         runs,
         exports,
         wrk_version: wrk_version(&wrk),
-        server_build,
         elapsed: measuring.elapsed(),
     };
     let section = report.markdown();
@@ -352,9 +335,19 @@ fn count_rows(bins: &Bins, db: &Path) -> Result<(u64, u64)> {
     if !out.status.success() {
         bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
     }
-    let v = Json::parse(String::from_utf8_lossy(&out.stdout).trim())?;
-    let n = |k: &str| v.num(k).map(|n| n as u64).with_context(|| format!("no {k} in {v:?}"));
-    Ok((n("reports")?, n("wells")?))
+    parse_counts(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `{"reports": N, "wells": N}`, as `bench_inprocess --check` prints it.
+fn parse_counts(text: &str) -> Result<(u64, u64)> {
+    let v: Value =
+        serde_json::from_str(text.trim()).with_context(|| format!("bench_inprocess --check printed {text:?}"))?;
+    Ok((number(&v, "/reports")? as u64, number(&v, "/wells")? as u64))
+}
+
+/// The number at `pointer` (RFC 6901, e.g. `/core/p99_us`) of `v`.
+fn number(v: &Value, pointer: &str) -> Result<f64> {
+    v.pointer(pointer).and_then(Value::as_f64).with_context(|| format!("no number at {pointer} in {v}"))
 }
 
 fn remove_database(db: &Path) -> Result<()> {
@@ -389,7 +382,7 @@ fn seed_database(bins: &Bins, db: &Path) -> Result<Duration> {
 // ---------------------------------------------------------------------------------------------
 // In process
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Latency {
     p50_us: f64,
     p90_us: f64,
@@ -398,8 +391,9 @@ struct Latency {
 }
 
 impl Latency {
-    fn from_json(v: &Json, key: &str) -> Result<Self> {
-        let n = |k: &str| v.num(&format!("{key}/{k}")).with_context(|| format!("no {key}/{k} in the output"));
+    /// The `p50_us` .. `max_us` members of the object at `pointer` (`""` for `v` itself).
+    fn from_json(v: &Value, pointer: &str) -> Result<Self> {
+        let n = |k: &str| number(v, &format!("{pointer}/{k}"));
         Ok(Self { p50_us: n("p50_us")?, p90_us: n("p90_us")?, p99_us: n("p99_us")?, max_us: n("max_us")? })
     }
 }
@@ -413,6 +407,22 @@ struct InProcess {
     reply_bytes: u64,
     tasks: u64,
     concurrent_calls_per_s: f64,
+}
+
+impl InProcess {
+    /// The JSON line `bench_inprocess` prints at the end, for a run of `calls` calls per stage.
+    fn parse(line: &str, calls: u64) -> Result<Self> {
+        let v: Value = serde_json::from_str(line).with_context(|| format!("bench_inprocess printed {line:?}"))?;
+        Ok(Self {
+            calls,
+            store: Latency::from_json(&v, "/store")?,
+            core: Latency::from_json(&v, "/core")?,
+            encode: Latency::from_json(&v, "/encode")?,
+            reply_bytes: number(&v, "/reply_bytes").unwrap_or(0.0) as u64,
+            tasks: number(&v, "/concurrent/tasks").unwrap_or(0.0) as u64,
+            concurrent_calls_per_s: number(&v, "/concurrent/calls_per_s")?,
+        })
+    }
 }
 
 fn in_process(bins: &Bins, db: &Path, opts: &Options) -> Result<InProcess> {
@@ -442,16 +452,7 @@ fn in_process(bins: &Bins, db: &Path, opts: &Options) -> Result<InProcess> {
     }
     let line =
         stdout.iter().rev().find(|l| l.trim_start().starts_with('{')).context("bench_inprocess printed no JSON")?;
-    let v = Json::parse(line)?;
-    let r = InProcess {
-        calls: opts.calls,
-        store: Latency::from_json(&v, "store")?,
-        core: Latency::from_json(&v, "core")?,
-        encode: Latency::from_json(&v, "encode")?,
-        reply_bytes: v.num("reply_bytes").unwrap_or(0.0) as u64,
-        tasks: v.num("concurrent/tasks").unwrap_or(0.0) as u64,
-        concurrent_calls_per_s: v.num("concurrent/calls_per_s").context("no concurrent/calls_per_s")?,
-    };
+    let r = InProcess::parse(line, opts.calls)?;
     println!(
         "in process: Core::call p50 {} p99 {}; store only p50 {} p99 {}; {:.0} calls/s on {} tasks",
         ms(r.core.p50_us),
@@ -502,17 +503,16 @@ fn export(bins: &Bins, db: &Path, dir: &Path, format: &'static str) -> Result<Ex
     let headers = [("Content-Type", "application/json"), ("Authorization", auth.as_str()), ("X-User-Role", "ADMIN")];
     let body = format!(r#"{{"name":"export_all_data","arguments":{{"format":"{format}"}}}}"#);
     let started = Instant::now();
-    let reply = http::request(&server.addr, "POST", "/mcp/call-tool", &headers, &body, Duration::from_secs(900))?;
+    let reply = http::post(&server.addr, "/mcp/call-tool", &headers, &body, Duration::from_secs(900))?;
     let seconds = started.elapsed().as_secs_f64();
     let after = server.memory()?;
     server.stop()?;
     ensure!(reply.status == 200, "export_all_data answered {}: {}", reply.status, reply.body);
-    let v = Json::parse(&reply.body).with_context(|| format!("export reply: {}", reply.body))?;
-    ensure!(v.bool("isError") != Some(true), "export_all_data failed: {}", reply.body);
-    let reports =
-        v.num("structuredContent/reports").context("no structuredContent.reports in the export reply")? as u64;
-    let bytes = v.num("structuredContent/bytes").unwrap_or(0.0) as u64;
-    if let Some(path) = v.str("structuredContent/path") {
+    let v: Value = serde_json::from_str(&reply.body).with_context(|| format!("export reply: {}", reply.body))?;
+    ensure!(v.get("isError") != Some(&Value::Bool(true)), "export_all_data failed: {}", reply.body);
+    let reports = number(&v, "/structuredContent/reports").context("in the export reply")? as u64;
+    let bytes = number(&v, "/structuredContent/bytes").unwrap_or(0.0) as u64;
+    if let Some(path) = v.pointer("/structuredContent/path").and_then(Value::as_str) {
         let _ = fs::remove_file(path);
     }
     ensure!(reports == REPORTS, "export wrote {reports} reports, expected {REPORTS}");
@@ -545,6 +545,28 @@ mod tests {
         assert!(parse_args(&["rocketmq".into()]).is_err());
         assert!(parse_args(&["--duration".into(), "0".into()]).is_err());
         assert!(parse_args(&["--help".into()]).unwrap().is_none());
+    }
+
+    #[test]
+    fn reads_what_bench_inprocess_prints() {
+        let latency = |base: f64| serde_json::json!({"n": 3, "p50_us": base, "p90_us": base + 1.0, "p99_us": base + 2.0, "max_us": base + 3.0, "mean_us": base});
+        let mut v = serde_json::json!({
+            "tool": "query_drilling_data", "store": latency(10.0), "core": latency(100.0), "encode": latency(1.0),
+            "reply_bytes": 9028, "concurrent": {"tasks": 16, "calls": 20, "seconds": 0.5, "calls_per_s": 3920.5},
+        });
+        let r = InProcess::parse(&v.to_string(), 20).unwrap();
+        assert_eq!(r.core, Latency { p50_us: 100.0, p90_us: 101.0, p99_us: 102.0, max_us: 103.0 });
+        assert_eq!((r.store.p99_us, r.encode.max_us), (12.0, 4.0));
+        assert_eq!((r.calls, r.reply_bytes, r.tasks, r.concurrent_calls_per_s), (20, 9028, 16, 3920.5));
+        v["core"].as_object_mut().unwrap().remove("p99_us");
+        assert!(format!("{:#}", InProcess::parse(&v.to_string(), 20).unwrap_err()).contains("/core/p99_us"));
+        assert!(InProcess::parse("bench_inprocess: warm-up", 20).is_err());
+    }
+
+    #[test]
+    fn reads_the_row_counts() {
+        assert_eq!(parse_counts("{\"reports\":1000000,\"wells\":1000}\n").unwrap(), (1_000_000, 1_000));
+        assert!(parse_counts("{\"reports\":1}").is_err());
     }
 
     #[test]

@@ -35,11 +35,8 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let text = fs::read_to_string(log).unwrap_or_default();
-            if let Some(addr) = text.lines().find_map(|l| {
-                let l = strip_ansi(l);
-                let rest = l.split("Listening on http://").nth(1)?;
-                Some(rest.split_whitespace().next()?.trim_end_matches('/').to_string())
-            }) {
+            let url = text.lines().find_map(listening_url);
+            if let Some(addr) = url.as_deref().and_then(|u| u.strip_prefix("http://")).map(str::to_string) {
                 println!("{name} is listening on {addr} (pid {pid})");
                 return Ok(Server { name: name.to_string(), guard, pid, addr, log: log.to_path_buf() });
             }
@@ -138,24 +135,29 @@ fn call_body(id: u64, well: &str) -> String {
 /// A few real calls, each checked: proves the server answers correctly before it is measured.
 /// The JSON-RPC reply of a `tools/call` of `tool`, checked: HTTP 200, no JSON-RPC error, no
 /// `isError` result.
-pub(super) fn tool_result(reply: &http::Response, tool: &str) -> Result<Json> {
+pub(super) fn tool_result(reply: &http::Response, tool: &str) -> Result<Value> {
     ensure!(reply.status == 200, "{tool} answered {}: {}", reply.status, reply.body);
-    let v = Json::parse(reply.json_text()).with_context(|| format!("{tool} reply: {}", reply.body))?;
+    let v: Value = serde_json::from_str(reply.json_text()).with_context(|| format!("{tool} reply: {}", reply.body))?;
     ensure!(v.get("error").is_none(), "{tool} failed: {}", reply.body);
-    ensure!(v.bool("result/isError") != Some(true), "{tool} returned an error result: {}", reply.body);
+    ensure!(
+        v.pointer("/result/isError") != Some(&Value::Bool(true)),
+        "{tool} returned an error result: {}",
+        reply.body
+    );
     Ok(v)
+}
+
+/// How many items the array at `pointer` (RFC 6901) of `v` has; 0 when there is none.
+pub(super) fn items_at(v: &Value, pointer: &str) -> usize {
+    v.pointer(pointer).and_then(Value::as_array).map_or(0, Vec::len)
 }
 
 pub(super) fn warm_up_mcp(addr: &str, session: Option<&str>) -> Result<()> {
     for i in 1..=20u64 {
         let well = format!("SD-{:04}", (i * 37) % WELLS + 1);
-        let reply =
-            http::request(addr, "POST", "/mcp", &mcp_headers(session), &call_body(i, &well), Duration::from_secs(30))?;
+        let reply = http::post(addr, "/mcp", &mcp_headers(session), &call_body(i, &well), Duration::from_secs(30))?;
         let v = tool_result(&reply, "query_drilling_data")?;
-        let rows = match v.at("result/structuredContent/items") {
-            Some(Json::Arr(items)) => items.len(),
-            _ => 0,
-        };
+        let rows = items_at(&v, "/result/structuredContent/items");
         ensure!(rows == LIMIT as usize, "expected {LIMIT} reports for {well}, got {rows}: {}", reply.body);
     }
     Ok(())
@@ -165,20 +167,11 @@ pub(super) fn warm_up_bare(addr: &str) -> Result<()> {
     for i in 1..=20u64 {
         let well = format!("SD-{:04}", (i * 37) % WELLS + 1);
         let body = format!(r#"{{"well_id":"{well}","limit":{LIMIT}}}"#);
-        let reply = http::request(
-            addr,
-            "POST",
-            "/query",
-            &[("Content-Type", "application/json")],
-            &body,
-            Duration::from_secs(30),
-        )?;
+        let reply =
+            http::post(addr, "/query", &[("Content-Type", "application/json")], &body, Duration::from_secs(30))?;
         ensure!(reply.status == 200, "bare /query answered {}: {}", reply.status, reply.body);
-        let v = Json::parse(&reply.body)?;
-        let rows = match v.get("items") {
-            Some(Json::Arr(items)) => items.len(),
-            _ => 0,
-        };
+        let v: Value = serde_json::from_str(&reply.body).with_context(|| format!("bare reply: {}", reply.body))?;
+        let rows = items_at(&v, "/items");
         ensure!(rows == LIMIT as usize, "expected {LIMIT} reports for {well}, got {rows}");
     }
     Ok(())
@@ -190,13 +183,14 @@ pub(super) fn open_session(addr: &str) -> Result<String> {
         r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{PROTOCOL}","capabilities":{{}},"clientInfo":{{"name":"xtask-bench","version":"1"}}}}}}"#
     );
     let headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")];
-    let reply = http::request(addr, "POST", "/mcp", &headers, &init, Duration::from_secs(30))?;
+    let reply = http::post(addr, "/mcp", &headers, &init, Duration::from_secs(30))?;
     ensure!(reply.status == 200, "initialize answered {}: {}", reply.status, reply.body);
     let session = reply.header("mcp-session-id").context("initialize reply without Mcp-Session-Id")?.to_string();
-    let v = Json::parse(reply.json_text()).with_context(|| format!("initialize reply: {}", reply.body))?;
-    ensure!(v.at("result/serverInfo").is_some(), "initialize failed: {}", reply.body);
+    let v: Value =
+        serde_json::from_str(reply.json_text()).with_context(|| format!("initialize reply: {}", reply.body))?;
+    ensure!(v.pointer("/result/serverInfo").is_some(), "initialize failed: {}", reply.body);
     let note = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
-    let reply = http::request(addr, "POST", "/mcp", &mcp_headers(Some(&session)), note, Duration::from_secs(30))?;
+    let reply = http::post(addr, "/mcp", &mcp_headers(Some(&session)), note, Duration::from_secs(30))?;
     ensure!(reply.status == 202 || reply.status == 200, "notifications/initialized answered {}", reply.status);
     println!("session {session} initialized");
     Ok(session)

@@ -96,6 +96,39 @@ impl WrkRun {
     }
 }
 
+/// What the `BENCH_JSON {...}` line of `wrk.lua` reports about one run.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct WrkSummary {
+    pub(super) seconds: f64,
+    pub(super) requests: u64,
+    /// Non-2xx replies, bad bodies (JSON-RPC errors, `isError`) and socket errors, summed.
+    pub(super) errors: u64,
+    pub(super) latency: Latency,
+    pub(super) mean_us: f64,
+    /// The first bad reply, for the log.
+    pub(super) first_bad: String,
+}
+
+impl WrkSummary {
+    /// `json`: the line after `BENCH_JSON `.
+    pub(super) fn parse(json: &str) -> Result<Self> {
+        let v: Value = serde_json::from_str(json).with_context(|| format!("the wrk summary {json:?}"))?;
+        let n = |k: &str| number(&v, &format!("/{k}")).context("in the wrk summary");
+        let errors = ["non2xx", "bad_body", "connect", "read", "write", "timeout"]
+            .iter()
+            .map(|k| v.get(*k).and_then(Value::as_f64).unwrap_or(0.0) as u64)
+            .sum();
+        Ok(Self {
+            seconds: n("duration_us")? / 1e6,
+            requests: n("requests")? as u64,
+            errors,
+            latency: Latency::from_json(&v, "").context("in the wrk summary")?,
+            mean_us: n("mean_us")?,
+            first_bad: v.get("first_bad").and_then(Value::as_str).unwrap_or("").to_string(),
+        })
+    }
+}
+
 pub(super) fn wrk_run(
     wrk: &Path,
     script: &Path,
@@ -140,34 +173,29 @@ pub(super) fn wrk_run(
         .iter()
         .find_map(|l| l.strip_prefix("BENCH_JSON "))
         .with_context(|| format!("wrk printed no BENCH_JSON line; output in {}", rel(&log)))?;
-    let v = Json::parse(json_line)?;
-    let n = |k: &str| v.num(k).with_context(|| format!("no {k} in the wrk summary"));
-    let seconds = n("duration_us")? / 1e6;
-    let requests = n("requests")? as u64;
-    let errors = ["non2xx", "bad_body", "connect", "read", "write", "timeout"]
-        .iter()
-        .map(|k| v.num(k).unwrap_or(0.0) as u64)
-        .sum::<u64>();
+    let summary = WrkSummary::parse(json_line)?;
+    let calls_per_s = summary.requests as f64 / summary.seconds.max(1e-9);
     let run = WrkRun {
         target,
         clients,
-        requests,
-        calls_per_s: requests as f64 / seconds.max(1e-9),
-        latency: Latency { p50_us: n("p50_us")?, p90_us: n("p90_us")?, p99_us: n("p99_us")?, max_us: n("max_us")? },
-        errors,
-        first_bad: v.str("first_bad").unwrap_or("").to_string(),
-        cpu_us_per_call: cpu * 1e6 / requests.max(1) as f64,
-        busy_connections: requests as f64 / seconds.max(1e-9) * n("mean_us")? / 1e6,
+        requests: summary.requests,
+        calls_per_s,
+        cpu_us_per_call: cpu * 1e6 / summary.requests.max(1) as f64,
+        busy_connections: calls_per_s * summary.mean_us / 1e6,
+        latency: summary.latency,
+        errors: summary.errors,
+        first_bad: summary.first_bad,
     };
     println!(
-        "{} @ {clients} client(s): {:.0} calls/s, p50 {} p99 {} max {}, server CPU {:.0} µs/call, {} errors of {requests}",
+        "{} @ {clients} client(s): {:.0} calls/s, p50 {} p99 {} max {}, server CPU {:.0} µs/call, {} errors of {}",
         target.label(),
         run.calls_per_s,
         ms(run.latency.p50_us),
         ms(run.latency.p99_us),
         ms(run.latency.max_us),
         run.cpu_us_per_call,
-        run.errors
+        run.errors,
+        run.requests
     );
     if !run.first_bad.is_empty() {
         println!("  first bad reply: {}", run.first_bad);
@@ -179,4 +207,25 @@ pub(super) fn wrk_run(
         );
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_summary_line_of_wrk_lua() {
+        // As wrk.lua's done() formats it (control characters of first_bad as \u escapes).
+        let line = r#"{"requests":29387,"duration_us":10002345,"bytes":1,"checked":29387,"non2xx":2,"bad_body":1,"connect":0,"read":3,"write":0,"status":0,"timeout":4,"p50_us":5190,"p90_us":7860,"p99_us":12340,"max_us":43980,"mean_us":5400.5,"first_bad":"HTTP 500\u000abody"}"#;
+        let s = WrkSummary::parse(line).unwrap();
+        assert_eq!((s.requests, s.errors, s.mean_us), (29_387, 10, 5400.5));
+        assert!((s.seconds - 10.002345).abs() < 1e-9);
+        assert_eq!(s.latency, Latency { p50_us: 5190.0, p90_us: 7860.0, p99_us: 12340.0, max_us: 43980.0 });
+        assert_eq!(s.first_bad, "HTTP 500\nbody");
+        let without_errors =
+            r#"{"requests":1,"duration_us":1,"p50_us":1,"p90_us":1,"p99_us":1,"max_us":1,"mean_us":1}"#;
+        assert_eq!(WrkSummary::parse(without_errors).unwrap().errors, 0);
+        let err = WrkSummary::parse(&without_errors.replace(r#""p99_us":1,"#, "")).unwrap_err();
+        assert!(format!("{err:#}").contains("/p99_us"), "{err:#}");
+    }
 }
