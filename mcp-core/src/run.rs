@@ -72,7 +72,7 @@ pub async fn run<A: App>(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<Strin
             }
             Err(e) => config_exit::<A>(&e),
         },
-        Command::Serve => serve::<A>(config, cli.server).await,
+        Command::Serve => serve::<A>(config, cli.server, loaded.warnings).await,
         Command::Server(command) => {
             init_logging(&config.core.log_level, config.core.log_format);
             match A::run_command(command, config, cli.server).await {
@@ -198,8 +198,11 @@ fn stdio_identity(core: &CoreConfig) -> Caller {
     caller
 }
 
-async fn serve<A: App>(config: Arc<Config<A::Section>>, flags: A::Flags) -> ExitCode {
+async fn serve<A: App>(config: Arc<Config<A::Section>>, flags: A::Flags, warnings: Vec<String>) -> ExitCode {
     init_logging(&config.core.log_level, config.core.log_format);
+    for warning in &warnings {
+        tracing::warn!("config: {warning}");
+    }
     let prepared = match prepare::<A>(&config) {
         Ok(p) => p,
         Err(e) => return config_exit::<A>(&e),

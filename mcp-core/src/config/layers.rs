@@ -43,6 +43,54 @@ impl Layer {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// The value at a dotted key, if this layer sets it.
+    pub(super) fn get(&self, key: &str) -> Option<&Value> {
+        let mut parts = key.split('.');
+        let mut value = self.dict.get(parts.next()?)?;
+        for part in parts {
+            value = value.as_dict()?.get(part)?;
+        }
+        Some(value)
+    }
+
+    /// Remove and return the value at a dotted key (empty parents stay).
+    pub(super) fn take(&mut self, key: &str) -> Option<Value> {
+        let (parent, last) = match key.rsplit_once('.') {
+            Some((parent, last)) => (Some(parent), last),
+            None => (None, key),
+        };
+        let dict = match parent {
+            None => &mut self.dict,
+            Some(parent) => {
+                let mut dict = &mut self.dict;
+                for part in parent.split('.') {
+                    match dict.get_mut(part) {
+                        Some(Value::Dict(_, inner)) => dict = inner,
+                        _ => return None,
+                    }
+                }
+                dict
+            }
+        };
+        dict.remove(last)
+    }
+
+    /// Set a dotted key, creating parent mappings.
+    pub(super) fn set(&mut self, key: &str, value: Value) {
+        let mut dict = &mut self.dict;
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let Some(last) = parts.pop() else { return };
+        for part in parts {
+            let entry = dict.entry(part.to_owned()).or_insert_with(|| Value::from(Dict::new()));
+            if !matches!(entry, Value::Dict(..)) {
+                *entry = Value::from(Dict::new());
+            }
+            let Value::Dict(_, inner) = entry else { return };
+            dict = inner;
+        }
+        dict.insert(last.to_owned(), value);
+    }
 }
 
 impl Provider for Layer {

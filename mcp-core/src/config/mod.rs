@@ -3,6 +3,7 @@
 //! The core owns the common keys ([`CoreConfig`]); each server adds one section ([`Section`]) under
 //! its own key. Everything is validated before any port is bound.
 
+mod aliases;
 mod error;
 mod expand;
 mod layers;
@@ -18,6 +19,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use aliases::Alias;
 pub use error::{ConfigError, EXIT_CONFIG};
 pub use expand::{ExpandError, expand};
 pub use layers::{EnvKind, EnvVar, Layer, split_list};
@@ -272,6 +274,11 @@ pub trait Section: Serialize + DeserializeOwned + JsonSchema + Default + Clone +
     fn env_vars() -> &'static [EnvVar] {
         &[]
     }
+    /// Names the server's users already have (config keys and environment variables of the
+    /// server this one replaces), mapped onto ours.
+    fn aliases() -> &'static [Alias] {
+        &[]
+    }
     /// Checks beyond what the types express (paths, URLs, cross-field rules).
     fn validate(&self) -> Result<(), ConfigError> {
         Ok(())
@@ -292,6 +299,8 @@ pub struct Config<S> {
 pub struct Loaded<S> {
     /// The validated configuration.
     pub config: Arc<Config<S>>,
+    /// Things worth telling the operator (aliases that disagree), logged once serving starts.
+    pub warnings: Vec<String>,
     figment: Figment,
 }
 
@@ -325,9 +334,12 @@ pub fn load<S: Section>(sources: Sources<'_>) -> Result<Loaded<S>, ConfigError> 
     if let Some(path) = sources.file {
         layers.push(layers::yaml_file(path, &lookup)?);
     }
+    layers.extend(aliases::env_layers(S::aliases(), &lookup)?);
     layers.extend(layers::env_layers(CORE_ENV, None, &lookup)?);
     layers.extend(layers::env_layers(S::env_vars(), Some(S::KEY), &lookup)?);
     layers.extend(sources.flags);
+
+    let warnings = aliases::apply_keys(S::aliases(), &mut layers);
 
     let known: Vec<String> = match serde_json::to_value(CoreConfig::default()) {
         Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
@@ -372,7 +384,7 @@ pub fn load<S: Section>(sources: Sources<'_>) -> Result<Loaded<S>, ConfigError> 
         let origin = e.origin.clone().or_else(|| origin_of(&key));
         ConfigError { key, origin, reason: e.reason }
     })?;
-    Ok(Loaded { config: Arc::new(Config { core, server }), figment })
+    Ok(Loaded { config: Arc::new(Config { core, server }), warnings, figment })
 }
 
 /// Is `host` a loopback address or name?
@@ -436,7 +448,7 @@ impl<S: Section> Loaded<S> {
     /// The effective configuration as YAML, every secret shown as `***`, each value annotated with
     /// where it came from.
     pub fn render_with_provenance(&self) -> String {
-        print::render(&self.config, &self.figment, S::KEY)
+        print::render(&self.config, &self.figment, S::KEY, &self.warnings)
     }
 }
 

@@ -7,13 +7,16 @@ use serde_json::Value;
 
 use super::{Config, Section};
 
-pub(super) fn render<S: Section>(config: &Config<S>, figment: &Figment, key: &str) -> String {
+pub(super) fn render<S: Section>(config: &Config<S>, figment: &Figment, key: &str, warnings: &[String]) -> String {
     let mut root = match serde_json::to_value(&config.core) {
         Ok(Value::Object(map)) => map,
         _ => serde_json::Map::new(),
     };
     root.insert(key.to_owned(), serde_json::to_value(&config.server).unwrap_or(Value::Null));
     let mut out = String::from("# Effective configuration (secrets shown as ***); each value's origin follows '#'.\n");
+    for warning in warnings {
+        let _ = writeln!(out, "# warning: {warning}");
+    }
     let origin = |path: &str| figment.find_metadata(path).map_or_else(|| "default".to_owned(), |m| m.name.to_string());
     emit_map(&mut out, &root, "", 0, &origin);
     out

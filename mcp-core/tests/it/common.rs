@@ -27,6 +27,18 @@ pub struct DemoSection {
 
 impl Section for DemoSection {
     const KEY: &'static str = "demo";
+    fn aliases() -> &'static [config::Alias] {
+        const ALIASES: &[config::Alias] = &[
+            config::Alias::Key { from: "server_port", to: "port" },
+            config::Alias::EnvValue {
+                name: "DEPLOY_MODE",
+                value: "remote",
+                sets: &[("transport", "streamable-http"), ("demo.greeting", "remote")],
+            },
+            config::Alias::EnvValue { name: "DEPLOY_MODE", value: "local", sets: &[("transport", "stdio")] },
+        ];
+        ALIASES
+    }
     fn validate(&self) -> Result<(), config::ConfigError> {
         if self.upstream.url.is_empty() { Ok(()) } else { self.upstream.validate("", "set demo.url") }
     }

@@ -128,3 +128,46 @@ fn config_schema_covers_core_and_section() {
     assert!(schema["properties"]["transport"].is_object());
     assert!(schema["properties"]["demo"]["properties"]["greeting"].is_object(), "{schema}");
 }
+
+#[test]
+fn aliases_map_names_users_already_have_onto_ours() {
+    let l = load("server_port: 9100\n", &[], vec![]).unwrap();
+    assert_eq!(l.config.core.port, 9100);
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    assert!(l.render_with_provenance().contains("port: 9100  # file"), "{}", l.render_with_provenance());
+
+    let l = load("", &[("DEPLOY_MODE", "Remote")], vec![]).unwrap();
+    assert_eq!(l.config.core.transport, Transport::StreamableHttp);
+    assert_eq!(l.config.server.greeting, "remote");
+    assert!(l.render_with_provenance().contains("transport: streamable-http  # env DEPLOY_MODE"));
+
+    let e = load("", &[("DEPLOY_MODE", "cloud")], vec![]).unwrap_err();
+    assert_eq!(e.key, "DEPLOY_MODE");
+    assert!(e.reason.contains("remote, local"), "{e}");
+}
+
+#[test]
+fn when_an_alias_and_another_layer_disagree_the_higher_wins_and_a_warning_names_both() {
+    let l = load("", &[("DEPLOY_MODE", "remote"), ("MCP_SERVER_MODE", "stdio")], vec![]).unwrap();
+    assert_eq!(l.config.core.transport, Transport::Stdio, "the canonical env var is the higher layer");
+    assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
+    let w = &l.warnings[0];
+    assert!(w.contains("env MCP_SERVER_MODE") && w.contains("env DEPLOY_MODE") && w.contains("using \"stdio\""), "{w}");
+
+    let l = load("server_port: 9100\n", &[("MCP_SERVER_PORT", "9200")], vec![]).unwrap();
+    assert_eq!(l.config.core.port, 9200);
+    assert!(
+        l.warnings.iter().any(|w| w.contains("`server_port`") && w.contains("env MCP_SERVER_PORT")),
+        "{:?}",
+        l.warnings
+    );
+    assert!(l.render_with_provenance().contains("# warning: "), "print-config shows the warning");
+
+    let l = load("server_port: 9100\nport: 9300\n", &[], vec![]).unwrap();
+    assert_eq!(l.config.core.port, 9300, "our own name wins within one file");
+    assert!(l.warnings.iter().any(|w| w.contains("both `server_port` (9100) and `port` (9300)")), "{:?}", l.warnings);
+
+    // Agreeing layers say nothing.
+    let l = load("server_port: 9100\n", &[("MCP_SERVER_PORT", "9100")], vec![]).unwrap();
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+}
