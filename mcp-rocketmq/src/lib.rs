@@ -1,0 +1,16 @@
+//! Volcengine RocketMQ MCP server: the transport-free parts.
+//!
+//! * [`signer`]: the Volcengine V4 (HMAC-SHA256) request signature.
+//! * [`credentials`]: AK/SK/session-token credentials from the environment or a per-request
+//!   `Authorization: Bearer base64(JSON)` header.
+
+pub mod credentials;
+pub mod signer;
+
+/// The OpenAPI version of every action (`Version=` query parameter).
+pub const API_VERSION: &str = "2023-01-01";
+
+/// The service name in the credential scope, as the existing server signs it (`x-service-code`).
+///
+/// The generated SDK uses `rocketmq` (lower case) instead; both appear in official examples.
+pub const SERVICE: &str = "RocketMQ";
