@@ -3,8 +3,12 @@
 //! * [`signer`]: the Volcengine V4 (HMAC-SHA256) request signature.
 //! * [`credentials`]: AK/SK/session-token credentials from the environment or a per-request
 //!   `Authorization: Bearer base64(JSON)` header.
+//! * [`regions`]: the documented regions and the endpoint to call.
+//! * [`action`]: the OpenAPI actions this server exposes as tools.
 
+pub mod action;
 pub mod credentials;
+pub mod regions;
 pub mod signer;
 
 /// The OpenAPI version of every action (`Version=` query parameter).
