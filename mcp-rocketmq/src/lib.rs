@@ -5,11 +5,13 @@
 //!   `Authorization: Bearer base64(JSON)` header.
 //! * [`regions`]: the documented regions and the endpoint to call.
 //! * [`action`]: the OpenAPI actions this server exposes as tools.
+//! * [`tools::args`]: each tool's arguments, their validation and the JSON body sent.
 
 pub mod action;
 pub mod credentials;
 pub mod regions;
 pub mod signer;
+pub mod tools;
 
 /// The OpenAPI version of every action (`Version=` query parameter).
 pub const API_VERSION: &str = "2023-01-01";
