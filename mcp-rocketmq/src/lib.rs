@@ -6,9 +6,11 @@
 //! * [`regions`]: the documented regions and the endpoint to call.
 //! * [`action`]: the OpenAPI actions this server exposes as tools.
 //! * [`tools::args`]: each tool's arguments, their validation and the JSON body sent.
+//! * [`envelope`]: the response envelope (`ResponseMetadata`, `Result`, `Error`).
 
 pub mod action;
 pub mod credentials;
+pub mod envelope;
 pub mod regions;
 pub mod signer;
 pub mod tools;
