@@ -7,11 +7,13 @@
 //! * [`action`]: the OpenAPI actions this server exposes as tools.
 //! * [`tools::args`]: each tool's arguments, their validation and the JSON body sent.
 //! * [`envelope`]: the response envelope (`ResponseMetadata`, `Result`, `Error`).
+//! * [`render`]: the compact text of a result for the model.
 
 pub mod action;
 pub mod credentials;
 pub mod envelope;
 pub mod regions;
+pub mod render;
 pub mod signer;
 pub mod tools;
 
