@@ -170,24 +170,26 @@ pub fn prepare(action: Action, arguments: Value) -> Result<Prepared, ArgError> {
     }
 }
 
-/// The JSON schema of `action`'s arguments (for `tools/list`).
-pub fn input_schema(action: Action) -> schemars::Schema {
+/// The JSON schema of `action`'s arguments, as `tools/list` sends it (subschemas inlined, by
+/// [`mcp_core::tools::schema_object`]).
+pub fn input_schema(action: Action) -> serde_json::Map<String, Value> {
+    use mcp_core::tools::schema_object;
     match action {
-        Action::DescribeRegions => schemars::schema_for!(DescribeRegionsArgs),
-        Action::DescribeAvailabilityZones => schemars::schema_for!(DescribeAvailabilityZonesArgs),
-        Action::GetInspectConfig => schemars::schema_for!(GetInspectConfigArgs),
-        Action::GetInstanceInspectResult => schemars::schema_for!(GetInstanceInspectResultArgs),
-        Action::EnableInstanceInspect => schemars::schema_for!(EnableInstanceInspectArgs),
-        Action::ManualProcessResult => schemars::schema_for!(ManualProcessResultArgs),
-        Action::ManualTriggerInspect => schemars::schema_for!(ManualTriggerInspectArgs),
-        Action::DescribeInstances => schemars::schema_for!(DescribeInstancesArgs),
-        Action::DescribeInstanceDetail => schemars::schema_for!(DescribeInstanceDetailArgs),
-        Action::DescribeTopics => schemars::schema_for!(DescribeTopicsArgs),
-        Action::DescribeGroups => schemars::schema_for!(DescribeGroupsArgs),
-        Action::DescribeConsumedTopics => schemars::schema_for!(DescribeConsumedTopicsArgs),
-        Action::DescribeConsumedTopicDetail => schemars::schema_for!(DescribeConsumedTopicDetailArgs),
-        Action::DescribeConsumedClients => schemars::schema_for!(DescribeConsumedClientsArgs),
-        Action::QueryMessageByMsgId => schemars::schema_for!(QueryMessageByMsgIdArgs),
+        Action::DescribeRegions => schema_object::<DescribeRegionsArgs>(),
+        Action::DescribeAvailabilityZones => schema_object::<DescribeAvailabilityZonesArgs>(),
+        Action::GetInspectConfig => schema_object::<GetInspectConfigArgs>(),
+        Action::GetInstanceInspectResult => schema_object::<GetInstanceInspectResultArgs>(),
+        Action::EnableInstanceInspect => schema_object::<EnableInstanceInspectArgs>(),
+        Action::ManualProcessResult => schema_object::<ManualProcessResultArgs>(),
+        Action::ManualTriggerInspect => schema_object::<ManualTriggerInspectArgs>(),
+        Action::DescribeInstances => schema_object::<DescribeInstancesArgs>(),
+        Action::DescribeInstanceDetail => schema_object::<DescribeInstanceDetailArgs>(),
+        Action::DescribeTopics => schema_object::<DescribeTopicsArgs>(),
+        Action::DescribeGroups => schema_object::<DescribeGroupsArgs>(),
+        Action::DescribeConsumedTopics => schema_object::<DescribeConsumedTopicsArgs>(),
+        Action::DescribeConsumedTopicDetail => schema_object::<DescribeConsumedTopicDetailArgs>(),
+        Action::DescribeConsumedClients => schema_object::<DescribeConsumedClientsArgs>(),
+        Action::QueryMessageByMsgId => schema_object::<QueryMessageByMsgIdArgs>(),
     }
 }
 
@@ -196,10 +198,10 @@ pub fn input_schema(action: Action) -> schemars::Schema {
 /// `SortOrder` of `GetInstanceInspectResult` (upper case, as its docs spell it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum InspectSortOrder {
-    /// Ascending (the API's default).
+    // Ascending (the API's default).
     #[serde(rename = "ASC")]
     Asc,
-    /// Descending.
+    // Descending.
     #[serde(rename = "DESC")]
     Desc,
 }
@@ -207,34 +209,34 @@ pub enum InspectSortOrder {
 /// `SortBy` of `GetInstanceInspectResult`: only the finding's time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum InspectSortBy {
-    /// The time of the finding.
+    // The time of the finding.
     TimeStamp,
 }
 
 /// `SortOrder` of the inventory actions (`Asc`/`Desc`, as their docs spell it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum SortOrder {
-    /// Ascending.
+    // Ascending.
     Asc,
-    /// Descending.
+    // Descending.
     Desc,
 }
 
 /// `SortBy` of `DescribeTopics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum TopicSortBy {
-    /// Topic creation time (the API's default).
+    // Topic creation time (the API's default).
     CreateTime,
-    /// Number of queues.
+    // Number of queues.
     QueueNumber,
 }
 
 /// `SortBy` of `DescribeConsumedClients`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ClientSortBy {
-    /// Message backlog (the API's default).
+    // Message backlog (the API's default).
     Diff,
-    /// Client id.
+    // Client id.
     ClientId,
 }
 
@@ -242,11 +244,11 @@ pub enum ClientSortBy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InspectType {
-    /// Cluster rules (`queueInsufficient`).
+    // Cluster rules (`queueInsufficient`).
     Cluster,
-    /// Topic rules (`queueBalance`).
+    // Topic rules (`queueBalance`).
     Topic,
-    /// Group rules (`subscribeConsistency`).
+    // Group rules (`subscribeConsistency`).
     Group,
 }
 
@@ -280,11 +282,11 @@ impl fmt::Display for InspectType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum InspectName {
-    /// Whether the instance lacks queues (type `cluster`).
+    // Whether the instance lacks queues (type `cluster`).
     QueueInsufficient,
-    /// Whether queues are unevenly spread (type `topic`).
+    // Whether queues are unevenly spread (type `topic`).
     QueueBalance,
-    /// Whether a group's subscriptions disagree (type `group`; not on 5.x instances).
+    // Whether a group's subscriptions disagree (type `group`; not on 5.x instances).
     SubscribeConsistency,
 }
 
@@ -1156,9 +1158,56 @@ mod tests {
     }
 
     #[test]
+    fn schemas_keep_the_upstream_names_plus_region() {
+        let tools: Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/volcengine-rocketmq-tools.json")).unwrap();
+        for tool in tools["tools"].as_array().unwrap() {
+            let action: Action = tool["name"].as_str().unwrap().parse().unwrap();
+            let upstream = &tool["upstream_inputSchema"];
+            let schema = Value::Object(input_schema(action));
+            let ours = &schema;
+            let mut names: Vec<&str> = upstream["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            names.push("region");
+            names.sort_unstable();
+            let mut got: Vec<&str> = ours["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            got.sort_unstable();
+            assert_eq!(got, names, "{action}");
+            // Our required set is upstream's minus the paging fields, which have defaults.
+            let required = |v: &Value| -> Vec<String> {
+                let mut r: Vec<String> = v["required"]
+                    .as_array()
+                    .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+                    .unwrap_or_default();
+                r.sort();
+                r
+            };
+            let mut want: Vec<String> =
+                required(upstream).into_iter().filter(|r| r != "PageNumber" && r != "PageSize").collect();
+            want.sort();
+            assert_eq!(required(ours), want, "{action}");
+            // Every recommended enum appears in our schema.
+            let text = ours.to_string();
+            for (prop, c) in tool["recommended_property_constraints"].as_object().unwrap() {
+                for value in c["enum"].as_array().into_iter().flatten() {
+                    assert!(text.contains(&value.to_string()), "{action}.{prop}: {value} missing from {text}");
+                }
+                if let Some(max) = c.get("maximum") {
+                    assert_eq!(&ours["properties"][prop]["maximum"], max, "{action}.{prop}");
+                }
+                if let Some(min) = c.get("minimum") {
+                    assert_eq!(&ours["properties"][prop]["minimum"], min, "{action}.{prop}");
+                }
+                if let Some(min) = c.get("minLength") {
+                    assert_eq!(&ours["properties"][prop]["minLength"], min, "{action}.{prop}");
+                }
+            }
+            assert_eq!(ours["additionalProperties"], json!(false), "{action}");
+        }
+    }
+
+    #[test]
     fn schemas_carry_the_constraints() {
-        let s = input_schema(Action::GetInstanceInspectResult);
-        let v = s.as_value();
+        let v = Value::Object(input_schema(Action::GetInstanceInspectResult));
         assert_eq!(v["additionalProperties"], json!(false));
         let props = &v["properties"];
         assert_eq!(props["PageSize"]["minimum"], json!(1));
@@ -1167,7 +1216,14 @@ mod tests {
         assert_eq!(v["required"], json!(["InstanceId"]));
         let text = v.to_string();
         assert!(text.contains("\"ASC\"") && text.contains("\"DESC\"") && text.contains("\"TimeStamp\""), "{text}");
-        let t = input_schema(Action::ManualTriggerInspect).as_value().to_string();
+        assert_eq!(props["SortOrder"]["enum"], json!(["ASC", "DESC", null]));
+        for action in Action::ALL {
+            let text = Value::Object(input_schema(action)).to_string();
+            for word in ["$ref", "$defs", "oneOf", "$schema"] {
+                assert!(!text.contains(word), "{action}: {word} in {text}");
+            }
+        }
+        let t = Value::Object(input_schema(Action::ManualTriggerInspect)).to_string();
         for word in ["cluster", "topic", "group", "queueInsufficient", "queueBalance", "subscribeConsistency"] {
             assert!(t.contains(&format!("\"{word}\"")), "{word}: {t}");
         }
