@@ -168,7 +168,7 @@ pub trait App: Sized + Send + Sync + 'static {
     /// The server's typed tool tag (e.g. the permission level a tool needs); opaque to the core.
     type Tag: Copy + Default + std::fmt::Debug + Send + Sync + 'static;
 
-    /// Binary name, e.g. `mcp-oilfield` (also the `server` metric label).
+    /// Binary name, e.g. `mcp-example` (also the `server` metric label).
     const NAME: &'static str;
     /// Human-readable title.
     const TITLE: &'static str;
@@ -184,7 +184,7 @@ pub trait App: Sized + Send + Sync + 'static {
     /// servers whose users have scripts against them.
     const COMPAT_SHIM: bool = false;
 
-    /// Config layers from the server's own flags (`flag --database` → `oilfield.database`).
+    /// Config layers from the server's own flags (`flag --database` → `example.database`).
     fn flag_layers(_flags: &Self::Flags) -> Vec<Layer> {
         Vec::new()
     }

@@ -19,7 +19,7 @@ pub enum Alias {
         to: &'static str,
     },
     /// An environment variable whose value stands for settings (`DEPLOY_MODE=remote` →
-    /// `transport: streamable-http`, `rocketmq.credential: token`). Several entries may share a
+    /// `transport: streamable-http`, `example.credential: token`). Several entries may share a
     /// name, one per accepted value (compared case-insensitively); any other value is an error.
     EnvValue {
         /// The variable.

@@ -268,7 +268,7 @@ pub const CORE_ENV: &[EnvVar] = &[
 
 /// A server's own config section, under its own top-level key.
 pub trait Section: Serialize + DeserializeOwned + JsonSchema + Default + Clone + Send + Sync + 'static {
-    /// The top-level key of the section (e.g. `oilfield`).
+    /// The top-level key of the section (e.g. `example`).
     const KEY: &'static str;
     /// Environment variables that set keys of this section (keys relative to the section).
     fn env_vars() -> &'static [EnvVar] {

@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn rmcp_info_is_quiet_at_info_and_below() {
-        for level in ["info", "warn", "error", "mcp_core=info", "info,mcp_oilfield=info"] {
+        for level in ["info", "warn", "error", "mcp_core=info", "info,mcp_example=info"] {
             let f = env_filter(level).to_string();
             assert!(f.contains("rmcp=warn"), "{level}: {f}");
         }

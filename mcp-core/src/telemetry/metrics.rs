@@ -108,7 +108,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Register every family for `server` (e.g. `mcp-oilfield`) at `version`.
+    /// Register every family for `server` (e.g. `mcp-example`) at `version`.
     pub fn new(server: &str, version: &str) -> Self {
         let mut registry = Registry::default();
         let tool_calls = Family::<ToolCallLabels, Counter>::default();

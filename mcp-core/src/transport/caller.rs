@@ -173,7 +173,7 @@ mod tests {
         let m = Metrics::new("t", "0");
         let r = resolver(TrustHeaders::Authenticated);
         let c =
-            r.resolve(&headers(&[("x-upstream-token", "{{ROCKET_TOKEN}}")]), None, TransportKind::StreamableHttp, &m);
+            r.resolve(&headers(&[("x-upstream-token", "{{UPSTREAM_TOKEN}}")]), None, TransportKind::StreamableHttp, &m);
         assert!(c.credential("upstream-token").is_none());
         assert!(m.encode().contains(r#"mcp_unresolved_placeholders_total{server="t",header="x-upstream-token"} 1"#));
 

@@ -1,4 +1,4 @@
-//! The curl-friendly endpoints the oilfield seed's users know: `GET /mcp/tools` and
+//! The curl-friendly endpoints some servers' users have scripts against: `GET /mcp/tools` and
 //! `POST /mcp/call-tool {"name","arguments"}`. Same auth, identity and permission path as MCP.
 
 use std::sync::Arc;

@@ -26,9 +26,9 @@ const AFTER_WAIT_MARGIN: Duration = Duration::from_millis(250);
 /// Who an upstream is: a metric label and the name a person knows it by.
 #[derive(Debug, Clone, Copy)]
 pub struct UpstreamName {
-    /// Bounded metric label (`rocketchat`, `volcengine`).
+    /// Bounded metric label (`chat`, `cloud`).
     pub label: &'static str,
-    /// Shown in error messages (`Rocket.Chat`).
+    /// Shown in error messages (`Chat API`).
     pub display: &'static str,
 }
 

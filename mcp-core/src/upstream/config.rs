@@ -10,8 +10,8 @@ use crate::identity::Secret;
 
 /// How one upstream API is reached: base URL, timeouts, TLS trust, proxy, pool and limits.
 ///
-/// A server embeds it in its section with `#[serde(flatten)]` (so `rocketchat.url`,
-/// `rocketchat.connect_timeout_secs`, ...); the section itself denies unknown fields, which covers
+/// A server embeds it in its section with `#[serde(flatten)]` (so `chat.url`,
+/// `chat.connect_timeout_secs`, ...); the section itself denies unknown fields, which covers
 /// these keys too. The base URL is fixed by the operator: no request can change where calls go.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn each_bad_key_is_named() {
         let cases: Vec<(UpstreamConfig, &str, &str)> = vec![
-            (with(|c| c.url = String::new()), "rc.url", "set ROCKET_CHAT_URL"),
+            (with(|c| c.url = String::new()), "rc.url", "set CHAT_URL"),
             (with(|c| c.url = "chat.example.com".into()), "rc.url", "not a valid URL"),
             (with(|c| c.url = "ftp://chat.example.com".into()), "rc.url", "http:// or https://"),
             (with(|c| c.url = "https://u:p@chat.example.com".into()), "rc.url", "credentials"),
@@ -180,7 +180,7 @@ mod tests {
             (with(|c| c.proxy = Some(Secret::new("ftp://p:1"))), "rc.proxy", "http://"),
         ];
         for (config, key, needle) in cases {
-            let err = config.validate("rc", "set ROCKET_CHAT_URL").unwrap_err();
+            let err = config.validate("rc", "set CHAT_URL").unwrap_err();
             assert_eq!(err.key, key, "{err}");
             assert!(err.reason.contains(needle), "{key}: {err}");
         }

@@ -4,8 +4,8 @@
 //! for signing, capped response bodies, typed errors and the `mcp_upstream_*` metrics.
 //!
 //! ```ignore
-//! let rc = ctx.upstream(UpstreamName { label: "rocketchat", display: "Rocket.Chat" }, "rocketchat", &cfg.upstream)?;
-//! let answer = rc.get("api/v1/rooms.info").query("roomName", "general").send(&tool_ctx).await?;
+//! let chat = ctx.upstream(UpstreamName { label: "chat", display: "Chat API" }, "chat", &cfg.upstream)?;
+//! let answer = chat.get("api/v1/rooms.info").query("roomName", "general").send(&tool_ctx).await?;
 //! let room: RoomInfo = answer.error_for_status(None)?.json()?;
 //! ```
 

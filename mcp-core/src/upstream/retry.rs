@@ -10,7 +10,7 @@ use http::HeaderMap;
 pub enum RateLimitReset {
     /// Only the standard `Retry-After` (seconds or an HTTP date).
     RetryAfter,
-    /// A header holding the reset instant in epoch milliseconds (Rocket.Chat's `X-RateLimit-Reset`).
+    /// A header holding the reset instant in epoch milliseconds (`X-RateLimit-Reset`).
     EpochMillis(&'static str),
     /// A header holding the reset instant in epoch seconds.
     EpochSeconds(&'static str),
