@@ -214,8 +214,8 @@ impl App for DemoApp {
         ]
     }
 
-    fn credentials(section: &DemoSection) -> Vec<CredentialSource> {
-        vec![CredentialSource::new("x-demo-token", Some("X-Demo-Token"), section.api_key.clone())]
+    fn credentials(config: &Config<DemoSection>) -> Vec<CredentialSource> {
+        vec![CredentialSource::new("x-demo-token", Some("X-Demo-Token"), config.server.api_key.clone())]
     }
 
     async fn build(config: Arc<Config<DemoSection>>, _flags: NoFlags, ctx: BuildContext) -> anyhow::Result<Self> {

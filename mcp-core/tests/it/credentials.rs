@@ -134,7 +134,7 @@ fn authorization_as_a_credential_header_is_refused_unless_auth_is_none() {
         fn tools() -> Vec<mcp_core::ToolDef<Self>> {
             Vec::new()
         }
-        fn credentials(_: &S) -> Vec<mcp_core::CredentialSource> {
+        fn credentials(_: &mcp_core::config::Config<S>) -> Vec<mcp_core::CredentialSource> {
             vec![mcp_core::CredentialSource::new("volcengine", Some("Authorization"), None)]
         }
         async fn build(
