@@ -24,24 +24,16 @@ mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use chrono::NaiveDate;
-
 use self::render::render;
 use self::series::CleanWell;
 use self::text::ensure_font;
+use crate::db::WellSeries;
 
 /// Most wells one chart shows: beyond that colours and legend stop being readable.
 pub const MAX_SERIES: usize = 5;
 /// Accepted image sizes, in pixels (inclusive).
 pub const WIDTH_RANGE: std::ops::RangeInclusive<u32> = 320..=4096;
 pub const HEIGHT_RANGE: std::ops::RangeInclusive<u32> = 240..=4096;
-
-/// One well's drilling progress: `(date, measured depth in m, ROP in m/h)`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WellSeries {
-    pub well_id: String,
-    pub points: Vec<(NaiveDate, f64, Option<f64>)>,
-}
 
 /// How to draw the chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +109,8 @@ fn render_err(e: impl std::fmt::Display) -> PlotError {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
