@@ -245,6 +245,8 @@ mod tests {
     use http::{HeaderName, HeaderValue};
     use serde_json::Value;
 
+    type Pairs = Vec<(String, String)>;
+
     const VECTORS: &str = include_str!("../../fixtures/volcengine/sign-vectors.json");
 
     fn vectors() -> Vec<Value> {
@@ -258,7 +260,7 @@ mod tests {
 
     /// The vector's wire request, rebuilt from its inputs only (headers before signing plus the
     /// X-Date, body hash and token the algorithm adds), and the signed subset, sorted.
-    fn rebuild(input: &Value) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn rebuild(input: &Value) -> (Pairs, Pairs) {
         let mut wire: Vec<(String, String)> = input["headers_before_signing"]
             .as_object()
             .unwrap()
