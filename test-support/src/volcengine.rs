@@ -22,6 +22,17 @@
 //! ([`verify::verify`]); injected errors ([`inject_error`]); the body (a JSON object, or query /
 //! form pairs) and its required parameters (`MissingParameter`); the action itself.
 //!
+//! Choices where the upstream material is silent or inconsistent (see the module's report):
+//! a missing `Authorization` is `MissingAuthenticationToken` (401, 100003), one without
+//! `Signature=` is `MissingSignature` (401, 100005), a non-`HMAC-SHA256` one is
+//! `InvalidAuthorization` (401), a malformed scope or a session token that does not belong to the
+//! key is `InvalidCredential` (401); a missing, malformed or out-of-window `X-Date` is
+//! `InvalidTimestamp` (403, as the fixture); a wrong region or service in the scope, unsigned
+//! required headers and a wrong `X-Content-Sha256` are `SignatureDoesNotMatch`; a rule triggered
+//! again within the trigger limit gets `OperationDenied.TaskIsRunning` (403); an unknown
+//! `ResultId` gets `InvalidParameter`. A `+` in the query is not a space. Value constraints
+//! (page ranges, Type/InspectName pairing) are not enforced, as upstream does not enforce them.
+//!
 //! [`fault_action`]: VolcengineStandIn::fault_action
 //! [`inject_error`]: VolcengineStandIn::inject_error
 
@@ -390,10 +401,16 @@ async fn apply_fault(fault: Option<Fault>) -> Step {
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = status;
             for (name, value) in headers {
-                if let (Ok(name), Ok(value)) =
-                    (http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value))
-                {
-                    response.headers_mut().append(name, value);
+                match (http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+                    (Ok(name), Ok(value)) => {
+                        response.headers_mut().append(name, value);
+                    }
+                    _ => {
+                        let invalid = format!("stand-in: invalid scripted header {name:?}: {value:?}");
+                        let mut invalid = Response::new(Body::from(invalid));
+                        *invalid.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                        return Step::Answer(invalid);
+                    }
                 }
             }
             Step::Answer(response)
