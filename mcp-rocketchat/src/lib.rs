@@ -1,0 +1,6 @@
+//! Rocket.Chat MCP server: the transport-free parts (room and message references, time bounds,
+//! response models, rendering, error mapping, safety checks and tool arguments).
+
+pub mod model;
+pub mod rooms;
+pub mod timebounds;
