@@ -4,4 +4,5 @@
 pub mod errors;
 pub mod model;
 pub mod rooms;
+pub mod safety;
 pub mod timebounds;
