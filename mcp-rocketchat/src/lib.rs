@@ -3,6 +3,7 @@
 
 pub mod errors;
 pub mod model;
+pub mod render;
 pub mod rooms;
 pub mod safety;
 pub mod timebounds;
