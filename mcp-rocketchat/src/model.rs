@@ -530,6 +530,45 @@ impl fmt::Display for Version {
     }
 }
 
+/// `POST /api/v1/login`: `{status:"success", data:{userId, authToken, me}}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Login {
+    /// The session.
+    pub data: LoginData,
+}
+
+/// The session a login created.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginData {
+    /// For `X-User-Id`.
+    pub user_id: String,
+    /// For `X-Auth-Token`.
+    pub auth_token: String,
+    /// The user, as `/me` returns it.
+    #[serde(default)]
+    pub me: Option<User>,
+}
+
+/// How a server takes file uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadFlow {
+    /// `rooms.media/:rid` then `rooms.mediaConfirm/:rid/:fileId` (6.10+; the only one from 8.0).
+    MediaConfirm,
+    /// `rooms.upload/:rid` (before 6.10).
+    Legacy,
+}
+
+impl UploadFlow {
+    /// The flow for a server version; unknown versions get the current flow (a 404 then says why).
+    pub fn for_version(v: Option<Version>) -> Self {
+        match v {
+            Some(v) if v < Version::new(6, 10, 0) => Self::Legacy,
+            _ => Self::MediaConfirm,
+        }
+    }
+}
+
 /// `GET /api/info`: `{version, success}`; admins also get `info{version, …}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ServerInfo {
@@ -884,6 +923,20 @@ mod tests {
         assert_eq!(admin.version(), Some(Version::new(8, 0, 0)));
         let hidden: ServerInfo = parse(br#"{"success":true}"#).unwrap();
         assert_eq!(hidden.version(), None);
+    }
+
+    #[test]
+    fn login_and_upload_flow() {
+        let login: Login = parse(
+            br#"{"status":"success","data":{"userId":"u1","authToken":"tok","me":{"_id":"u1","username":"bot"}},"success":true}"#,
+        )
+        .unwrap();
+        assert_eq!((login.data.user_id.as_str(), login.data.auth_token.as_str()), ("u1", "tok"));
+        assert_eq!(login.data.me.unwrap().username.as_deref(), Some("bot"));
+        assert_eq!(UploadFlow::for_version(Some(Version::new(6, 9, 9))), UploadFlow::Legacy);
+        assert_eq!(UploadFlow::for_version(Some(Version::new(6, 10, 0))), UploadFlow::MediaConfirm);
+        assert_eq!(UploadFlow::for_version(Some(Version::new(8, 0, 0))), UploadFlow::MediaConfirm);
+        assert_eq!(UploadFlow::for_version(None), UploadFlow::MediaConfirm);
     }
 
     #[test]
