@@ -26,9 +26,12 @@ const ID_LEN: usize = 17;
 /// Why a room or message reference cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefError {
-    /// Nothing given.
-    #[error("empty {0} reference: give a room as `#general`, `general`, `@alice` or a room id")]
-    Empty(&'static str),
+    /// No room given.
+    #[error("no room given: name it as `#general`, `general`, `@alice` or a room id")]
+    EmptyRoom,
+    /// No message given.
+    #[error("no message given: give its id or its link")]
+    EmptyMessage,
     /// A name with spaces (people often give the display name).
     #[error(
         "`{0}` has spaces, but room names do not; give the room's name (as in its link, e.g. `#team-ops`) or its id"
@@ -81,7 +84,7 @@ impl RoomRef {
     pub fn parse(input: &str) -> Result<Self, RefError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(RefError::Empty("room"));
+            return Err(RefError::EmptyRoom);
         }
         if is_link(s) {
             return Ok(parse_link(s)?.room);
@@ -156,7 +159,7 @@ impl MessageRef {
     pub fn parse(input: &str) -> Result<Self, RefError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(RefError::Empty("message"));
+            return Err(RefError::EmptyMessage);
         }
         if is_link(s) {
             let link = parse_link(s)?;
@@ -392,7 +395,7 @@ mod tests {
 
     #[test]
     fn bad_room_references_say_what_to_give() {
-        assert_eq!(RoomRef::parse("  ").unwrap_err(), RefError::Empty("room"));
+        assert_eq!(RoomRef::parse("  ").unwrap_err(), RefError::EmptyRoom);
         assert!(matches!(RoomRef::parse("#").unwrap_err(), RefError::Sigil(_)));
         assert!(matches!(RoomRef::parse("@ ").unwrap_err(), RefError::Sigil(_)));
         let e = RoomRef::parse("Ops Team").unwrap_err();
@@ -448,7 +451,7 @@ mod tests {
 
     #[test]
     fn bad_message_references() {
-        assert!(matches!(MessageRef::parse("").unwrap_err(), RefError::Empty("message")));
+        assert_eq!(MessageRef::parse("").unwrap_err(), RefError::EmptyMessage);
         assert!(matches!(
             MessageRef::parse("https://chat.example.com/channel/general").unwrap_err(),
             RefError::NoMessage(_)
