@@ -745,3 +745,56 @@ async fn requests_are_recorded_and_faults_apply_first() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].header("x-user-id"), Some(alice.id.as_str()));
 }
+
+#[tokio::test]
+async fn counters_mentions_directory_and_file_size() {
+    let (rc, alice, _, general) = world(RcVersion::V8).await;
+    let api = Api::new(&rc, Some(&alice));
+    rc.post_as("bob", &general, "plain", None);
+    let ping = rc.post_as("bob", &general, "ping @alice", None);
+    let r = api.get(&format!("/api/v1/channels.counters?roomId={general}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        (r.body["joined"].clone(), r.body["members"].clone(), r.body["unreads"].clone(), r.body["msgs"].clone()),
+        (json!(true), json!(2), json!(2), json!(2))
+    );
+    assert_eq!(r.body["userMentions"], 1);
+    assert_eq!(r.body["latest"], rc.message(&ping).unwrap().ts.as_str());
+    let r = api.get(&format!("/api/v1/chat.getMentionedMessages?roomId={general}")).await;
+    assert_eq!(ids(&r.body["messages"]), vec![ping]);
+    assert_eq!(r.body["total"], 1);
+
+    let r = api.get("/api/v1/directory?text=gen&type=channels").await;
+    assert_eq!(r.body["result"][0]["name"], "general");
+    assert_eq!(r.body["total"], 1);
+    let r = api.get("/api/v1/directory?text=builder&type=users").await;
+    assert_eq!(r.body["result"][0]["username"], "bob");
+
+    // attachments[] are kept on the message.
+    let r = api
+        .post(
+            "/api/v1/chat.postMessage",
+            json!({"roomId": general, "text": "", "attachments": [{"title": "report", "text": "all green"}]}),
+        )
+        .await;
+    assert_eq!(r.body["message"]["attachments"][0]["title"], "report");
+
+    rc.set_setting("FileUpload_MaxFileSize", 4);
+    let r = upload(&api, &format!("/api/v1/rooms.media/{general}"), &[]).await;
+    assert_eq!(r.body["errorType"], "error-file-too-large");
+    assert!(rc.uploads(&general).is_empty());
+}
+
+#[tokio::test]
+async fn uploads_larger_than_axums_default_limit_are_accepted() {
+    let (rc, alice, _, general) = world(RcVersion::V7).await;
+    let api = Api::new(&rc, Some(&alice));
+    let big = vec![7u8; 3 * 1024 * 1024];
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(big.clone()).file_name("big.bin"))
+        .text("description", "three megabytes");
+    let r = Api::send(api.req(reqwest::Method::POST, &format!("/api/v1/rooms.upload/{general}")).multipart(form)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["message"]["file"]["size"], big.len());
+    assert_eq!(rc.uploads(&general)[0].data.len(), big.len());
+}

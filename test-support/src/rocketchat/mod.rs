@@ -188,7 +188,12 @@ impl RocketChat {
     /// Serve a Rocket.Chat of this version on 127.0.0.1:0, with no users and no rooms.
     pub async fn start(version: RcVersion) -> std::io::Result<RocketChat> {
         let world: Shared = Arc::new(Mutex::new(World::new(version)));
-        let router = Router::new().fallback(http::dispatch).with_state(world.clone());
+        // The stand-in has buffered the body already; uploads are bound by `FileUpload_MaxFileSize`
+        // (100 MiB by default), not by axum's 2 MB default.
+        let router = Router::new()
+            .fallback(http::dispatch)
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .with_state(world.clone());
         let standin = StandIn::start(router).await?;
         Ok(RocketChat { standin, world })
     }

@@ -110,6 +110,8 @@ pub(crate) struct Msg {
     pub(crate) pinned: bool,
     pub(crate) alias: Option<String>,
     pub(crate) custom_fields: Option<Value>,
+    /// `attachments[]` as sent (file messages build theirs from the upload).
+    pub(crate) attachments: Option<Value>,
     pub(crate) updated: i64,
 }
 
@@ -553,6 +555,9 @@ impl World {
         if let Some(cf) = &m.custom_fields {
             v["customFields"] = cf.clone();
         }
+        if let Some(att) = &m.attachments {
+            v["attachments"] = att.clone();
+        }
         if let Some(file) = m.file.as_deref().and_then(|f| self.uploads.iter().find(|u| u.id == f)) {
             let f = json!({"_id": file.id, "name": file.name, "type": file.content_type, "size": file.data.len(),
                 "format": file.name.rsplit_once('.').map(|(_, e)| e.to_uppercase()).unwrap_or_default()});
@@ -650,6 +655,7 @@ impl World {
         msg.description = new.description;
         msg.alias = new.alias;
         msg.custom_fields = new.custom_fields;
+        msg.attachments = new.attachments;
         let tshow = msg.tshow;
         self.messages.push(msg);
 
@@ -827,6 +833,7 @@ impl Msg {
             pinned: false,
             alias: None,
             custom_fields: None,
+            attachments: None,
             updated: ts,
         }
     }
@@ -845,6 +852,7 @@ pub(crate) struct NewMessage {
     pub(crate) description: Option<String>,
     pub(crate) alias: Option<String>,
     pub(crate) custom_fields: Option<Value>,
+    pub(crate) attachments: Option<Value>,
 }
 
 #[cfg(test)]

@@ -72,6 +72,7 @@ pub(crate) fn post_message(w: &mut World, call: &Call) -> Result<Value, ApiError
             tmid: body_tmid(&call.body),
             alias: call.b("alias").map(str::to_owned),
             custom_fields: call.body.get("customFields").cloned(),
+            attachments: call.body.get("attachments").filter(|a| a.is_array()).cloned(),
             ..NewMessage::default()
         })?;
         first.get_or_insert((target.clone(), id));
@@ -113,6 +114,7 @@ pub(crate) fn send_message(w: &mut World, call: &Call) -> Result<Value, ApiError
         tshow,
         alias: m.get("alias").and_then(Value::as_str).map(str::to_owned),
         custom_fields: m.get("customFields").cloned(),
+        attachments: m.get("attachments").filter(|a| a.is_array()).cloned(),
         ..NewMessage::default()
     })?;
     let message = w.msg(&id).map(|m| w.msg_json(m)).unwrap_or_default();
@@ -267,4 +269,23 @@ pub(crate) fn search(w: &mut World, call: &Call) -> Result<Value, ApiError> {
         .collect();
     let (page, _) = Page::from_call(w, call).slice(&found);
     Ok(json!({"messages": page}))
+}
+
+/// `GET chat.getMentionedMessages?roomId=`: messages of one room that mention me, newest first.
+pub(crate) fn mentioned_messages(w: &mut World, call: &Call) -> Result<Value, ApiError> {
+    let rid = call
+        .q("roomId")
+        .ok_or_else(|| ApiError::meteor("error-invalid-params", "must have required property 'roomId'"))?;
+    let room = w.room(rid).ok_or_else(|| ApiError::meteor("error-not-allowed", "Not allowed"))?;
+    if !w.can_access(&call.uid, room) {
+        return Err(ApiError::meteor("error-not-allowed", "Not allowed"));
+    }
+    let found: Vec<Value> = w
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| m.rid == rid && m.mentions.iter().any(|(id, _)| *id == call.uid))
+        .map(|m| w.msg_json(m))
+        .collect();
+    Ok(Page::from_call(w, call).envelope("messages", found))
 }

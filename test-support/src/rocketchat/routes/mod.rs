@@ -60,6 +60,10 @@ fn build_table() -> Vec<Route> {
     add(M::GET, "chat.getThreadMessages", true, chat::thread_messages);
     add(M::GET, "chat.getThreadsList", true, chat::threads_list);
     add(M::GET, "chat.search", true, chat::search);
+    add(M::GET, "chat.getMentionedMessages", true, chat::mentioned_messages);
+    add(M::GET, "directory", true, rooms::directory);
+    add(M::GET, "channels.counters", true, rooms::channels_counters);
+    add(M::GET, "groups.counters", true, rooms::groups_counters);
 
     add(M::GET, "rooms.info", true, rooms::rooms_info);
     add(M::GET, "rooms.get", true, rooms::rooms_get);
@@ -84,6 +88,7 @@ fn build_table() -> Vec<Route> {
         ("im.messages", "dm.messages", M::GET, rooms::im_messages),
         ("im.members", "dm.members", M::GET, rooms::im_members),
         ("im.list", "dm.list", M::GET, rooms::im_list),
+        ("im.counters", "dm.counters", M::GET, rooms::im_counters),
         ("im.create", "dm.create", M::POST, rooms::im_create),
     ] {
         add(method.clone(), im, true, handler);

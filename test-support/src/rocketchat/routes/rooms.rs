@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::super::RcVersion;
 use super::super::error::ApiError;
 use super::super::http::Call;
-use super::super::world::{Msg, Room, World, parse_iso};
+use super::super::world::{Msg, Room, World, iso, parse_iso};
 use super::{Page, parse_int, parse_sort, q_true, sort_values};
 
 /// `findChannelByIdOrName`: a public channel (type `c`, or `l`) by `roomId` or `roomName`.
@@ -276,7 +276,7 @@ fn members(w: &World, call: &Call, room: &Room) -> Value {
     users.sort_by(|a, b| a.username.cmp(&b.username));
     let items = users
         .into_iter()
-        .map(|u| json!({"_id": u.id, "username": u.username, "name": u.name, "status": u.status, "_updatedAt": super::super::world::iso(u.created)}))
+        .map(|u| json!({"_id": u.id, "username": u.username, "name": u.name, "status": u.status, "_updatedAt": iso(u.created)}))
         .collect();
     Page::from_call(w, call).envelope("members", items)
 }
@@ -342,6 +342,71 @@ pub(crate) fn groups_list(w: &mut World, call: &Call) -> Result<Value, ApiError>
     let rooms = rooms_sorted(w, |r| r.t == "p" && w.is_member(&call.uid, r));
     let items = rooms.into_iter().map(|r| w.room_json(r)).collect();
     Ok(Page::from_call(w, call).envelope("groups", items))
+}
+
+/// `*.counters`: `{joined, members, unreads, unreadsFrom, msgs, latest, userMentions}` for me.
+/// `unreads` is the subscription's unread count (the real server recounts the visible messages
+/// between `ls` and `lm`; the two agree for ordinary posts).
+fn counters(w: &World, call: &Call, room: &Room) -> Value {
+    let sub = w.subs.get(&(call.uid.clone(), room.id.clone()));
+    let latest = room.lm.unwrap_or(room.ts);
+    json!({
+        "joined": sub.is_some(),
+        "members": room.members.len(),
+        "unreads": sub.map(|s| s.unread),
+        "unreadsFrom": sub.map(|s| iso(s.ls)),
+        "msgs": room.msgs,
+        "latest": iso(latest),
+        "userMentions": sub.map_or(0, |s| s.user_mentions),
+    })
+}
+
+/// `GET channels.counters?roomId=|roomName=`.
+pub(crate) fn channels_counters(w: &mut World, call: &Call) -> Result<Value, ApiError> {
+    let room = find_channel(w, call)?;
+    Ok(counters(w, call, room))
+}
+
+/// `GET groups.counters?roomId=|roomName=`.
+pub(crate) fn groups_counters(w: &mut World, call: &Call) -> Result<Value, ApiError> {
+    let room = find_group(w, call)?;
+    Ok(counters(w, call, room))
+}
+
+/// `GET im.counters` / `dm.counters?roomId=`.
+pub(crate) fn im_counters(w: &mut World, call: &Call) -> Result<Value, ApiError> {
+    let rid = find_dm(w, call, true)?;
+    let room = w.room(&rid).ok_or_else(|| ApiError::meteor("invalid-channel", ""))?;
+    Ok(counters(w, call, room))
+}
+
+/// `GET directory?text=&type=users|channels|teams`: `{result,count,offset,total}`.
+pub(crate) fn directory(w: &mut World, call: &Call) -> Result<Value, ApiError> {
+    let text = call.q("text").unwrap_or_default().to_lowercase();
+    let items: Vec<Value> = match call.q("type").unwrap_or("channels") {
+        "users" => {
+            let mut users: Vec<_> = w
+                .users
+                .iter()
+                .filter(|u| u.username.to_lowercase().contains(&text) || u.name.to_lowercase().contains(&text))
+                .collect();
+            users.sort_by(|a, b| a.username.cmp(&b.username));
+            users
+                .into_iter()
+                .map(|u| json!({"_id": u.id, "username": u.username, "name": u.name, "createdAt": iso(u.created)}))
+                .collect()
+        }
+        "channels" => {
+            rooms_sorted(w, |r| r.t == "c" && r.name.as_deref().is_some_and(|n| n.to_lowercase().contains(&text)))
+                .into_iter()
+                .map(|r| w.room_json(r))
+                .collect()
+        }
+        // The stand-in has no teams.
+        "teams" => Vec::new(),
+        other => return Err(ApiError::meteor("error-invalid-type", &format!("Invalid type: {other}"))),
+    };
+    Ok(Page::from_call(w, call).envelope("result", items))
 }
 
 /// `GET im.list` / `dm.list`: my DMs with `usernames`, `uids`, `lastMessage`, `lm`.
