@@ -798,3 +798,13 @@ async fn uploads_larger_than_axums_default_limit_are_accepted() {
     assert_eq!(r.body["message"]["file"]["size"], big.len());
     assert_eq!(rc.uploads(&general)[0].data.len(), big.len());
 }
+
+#[tokio::test]
+async fn shutdown_closes_the_port() {
+    let rc = RocketChat::start(RcVersion::V6_10).await.unwrap();
+    let url = format!("{}/api/info", rc.url());
+    let http = http_client();
+    assert_eq!(http.get(&url).send().await.unwrap().json::<Value>().await.unwrap()["version"], "6.10");
+    rc.shutdown().await;
+    assert!(http_client().get(&url).send().await.is_err());
+}

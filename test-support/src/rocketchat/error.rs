@@ -70,7 +70,7 @@ impl ApiError {
         ApiError { status: StatusCode::NOT_FOUND, body: json!({"success": false, "error": "Resource not found"}) }
     }
 
-    /// A 401 with any body (login failures carry their own).
+    /// Any status with any body (login failures carry their own 401 bodies).
     pub(crate) fn status(status: StatusCode, body: Value) -> ApiError {
         ApiError { status, body }
     }

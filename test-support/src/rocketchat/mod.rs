@@ -23,7 +23,9 @@
 //! Choices where the doc is silent are marked in the code ("the doc is silent"). Ordinary users
 //! hit the real default limiter (10 calls per 60 s per route and method); users with the `bot`,
 //! `admin` or `app` role are exempt, as on the real server. Use
-//! [`disable_rate_limit`](RocketChat::disable_rate_limit) for tests that do not care.
+//! [`disable_rate_limit`](RocketChat::disable_rate_limit) for tests that do not care. Buckets are
+//! keyed by route and method only: every client is on 127.0.0.1, so, as behind one IP on the real
+//! server, all users share a route's bucket. A 401 is answered before the limiter counts.
 
 mod error;
 mod http;
@@ -196,6 +198,11 @@ impl RocketChat {
             .with_state(world.clone());
         let standin = StandIn::start(router).await?;
         Ok(RocketChat { standin, world })
+    }
+
+    /// Stop serving and wait until the port and every connection are closed.
+    pub async fn shutdown(self) {
+        self.standin.shutdown().await;
     }
 
     /// The server version.
