@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 
 use super::RcVersion;
 use super::error::ApiError;
+use super::ratelimit::RateVerdict;
 use super::routes;
-use super::world::{RateVerdict, World};
+use super::world::World;
 
 /// The shared world behind the router.
 pub(crate) type Shared = Arc<Mutex<World>>;

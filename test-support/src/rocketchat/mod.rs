@@ -29,6 +29,8 @@
 
 mod error;
 mod http;
+mod ratelimit;
+mod render;
 mod routes;
 mod world;
 
@@ -41,7 +43,8 @@ use serde_json::Value;
 
 use crate::standin::StandIn;
 use http::{Shared, lock};
-use world::{Rule, World, iso};
+use ratelimit::Rule;
+use world::{World, iso};
 
 /// A Rocket.Chat server version; the stand-in switches behaviour on it (routes that appear or
 /// disappear, the login body rules, `/api/me`, the 7.0.3–7.3 `channels.list` bug, the planned
@@ -370,11 +373,11 @@ impl RocketChat {
         let rule = Some(Rule { limit, window });
         match route {
             Some(r) => {
-                w.route_rules.insert(r.to_owned(), rule);
+                w.limiter.route_rules.insert(r.to_owned(), rule);
             }
-            None => w.default_rule = rule,
+            None => w.limiter.default_rule = rule,
         }
-        w.reset_buckets();
+        w.limiter.reset();
     }
 
     /// Turn the limiter off for one route, or by default (`None`, like `TEST_MODE`; routes
@@ -383,11 +386,11 @@ impl RocketChat {
         let mut w = lock(&self.world);
         match route {
             Some(r) => {
-                w.route_rules.insert(r.to_owned(), None);
+                w.limiter.route_rules.insert(r.to_owned(), None);
             }
-            None => w.default_rule = None,
+            None => w.limiter.default_rule = None,
         }
-        w.reset_buckets();
+        w.limiter.reset();
     }
 
     /// Give a role a permission (e.g. `api-bypass-rate-limit` to `user`).

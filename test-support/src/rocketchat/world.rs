@@ -1,14 +1,14 @@
 //! The stand-in's state: users, rooms, subscriptions, messages, uploads, settings, permissions
 //! and rate-limit buckets, with the operations that change them the way the real server does.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, TimeZone as _, Utc};
 use serde_json::{Value, json};
 
 use super::RcVersion;
 use super::error::ApiError;
+use super::ratelimit::{RateLimiter, RateVerdict};
 
 /// Meteor's id alphabet (`Random.id()`), 17 characters per id.
 const ID_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz";
@@ -127,21 +127,6 @@ pub(crate) struct Sub {
     pub(crate) updated: i64,
 }
 
-/// A rate-limit rule: at most `limit` calls per `window`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Rule {
-    pub(crate) limit: u32,
-    pub(crate) window: Duration,
-}
-
-/// What the limiter decided for one call.
-pub(crate) enum RateVerdict {
-    /// Exempt user or disabled rule: no headers.
-    Exempt,
-    /// Counted: headers `(limit, remaining, reset epoch ms)`; `allowed` false means 429.
-    Counted { limit: u32, remaining: u32, reset: i64, allowed: bool },
-}
-
 /// Everything the stand-in knows.
 pub(crate) struct World {
     pub(crate) version: RcVersion,
@@ -156,9 +141,7 @@ pub(crate) struct World {
     pub(crate) settings: BTreeMap<String, Value>,
     pub(crate) role_perms: BTreeMap<String, BTreeSet<String>>,
     pub(crate) uploads: Vec<Upload>,
-    pub(crate) default_rule: Option<Rule>,
-    pub(crate) route_rules: HashMap<String, Option<Rule>>,
-    buckets: HashMap<String, (i64, u32)>,
+    pub(crate) limiter: RateLimiter,
 }
 
 /// The public settings the stand-in serves, with the real defaults.
@@ -222,9 +205,7 @@ impl World {
             settings: default_settings(),
             role_perms: default_role_perms(),
             uploads: Vec::new(),
-            default_rule: Some(Rule { limit: 10, window: Duration::from_millis(60_000) }),
-            route_rules: HashMap::new(),
-            buckets: HashMap::new(),
+            limiter: RateLimiter::default(),
         }
     }
 
@@ -306,32 +287,6 @@ impl World {
     /// A permission in a room: global, or held as the room's owner.
     pub(crate) fn has_room_perm(&self, uid: &str, room: &Room, perm: &str) -> bool {
         self.has_perm(uid, perm) || (room.owners.contains(uid) && OWNER_PERMS.contains(&perm))
-    }
-
-    pub(crate) fn user_brief(&self, uid: &str) -> Value {
-        match self.user(uid) {
-            Some(u) => json!({"_id": u.id, "username": u.username, "name": u.name}),
-            None => json!({"_id": uid}),
-        }
-    }
-
-    /// The reduced user object ordinary callers get from `users.info` / `users.list`.
-    pub(crate) fn user_public(&self, u: &User) -> Value {
-        json!({
-            "_id": u.id, "type": "user", "status": u.status, "active": true, "name": u.name,
-            "utcOffset": 0, "username": u.username, "roles": u.roles,
-            "createdAt": iso(u.created), "_updatedAt": iso(u.created),
-        })
-    }
-
-    /// The object `GET /me` returns (top level).
-    pub(crate) fn user_me(&self, u: &User) -> Value {
-        json!({
-            "_id": u.id, "name": u.name, "emails": [{"address": u.email, "verified": true}],
-            "status": u.status, "statusConnection": u.status, "username": u.username, "utcOffset": 0,
-            "active": true, "roles": u.roles, "settings": {"preferences": {}},
-            "avatarUrl": format!("/avatar/{}", u.username),
-        })
     }
 
     // ----- rooms -----
@@ -452,50 +407,6 @@ impl World {
         self.messages.push(Msg::new(id, rid, &username, ts, uid, Some("uj")));
     }
 
-    pub(crate) fn room_json(&self, room: &Room) -> Value {
-        let creator = self.user(&room.creator);
-        let mut v = json!({
-            "_id": room.id, "t": room.t, "msgs": room.msgs, "usersCount": room.members.len(),
-            "ts": iso(room.ts), "_updatedAt": iso(room.updated),
-        });
-        if room.t == "d" {
-            let usernames: Vec<String> =
-                room.members.iter().filter_map(|m| self.user(m).map(|u| u.username.clone())).collect();
-            v["usernames"] = json!(usernames);
-            v["uids"] = json!(room.members);
-        } else {
-            v["name"] = json!(room.name);
-            v["fname"] = json!(room.fname);
-            v["ro"] = json!(room.read_only);
-            v["default"] = json!(false);
-            v["sysMes"] = json!(true);
-            v["u"] = json!({"_id": room.creator, "username": creator.map(|u| u.username.clone())});
-        }
-        if let Some(lm) = room.lm {
-            v["lm"] = json!(iso(lm));
-            if let Some(last) = self.messages.iter().rev().find(|m| m.rid == room.id && m.t.is_none()) {
-                v["lastMessage"] = self.msg_json(last);
-            }
-        }
-        v
-    }
-
-    pub(crate) fn sub_json(&self, uid: &str, room: &Room, sub: &Sub) -> Value {
-        let (name, fname) = if room.t == "d" {
-            let other = room.members.iter().find(|m| *m != uid).unwrap_or(&room.creator);
-            let u = self.user(other);
-            (u.map(|u| u.username.clone()), u.map(|u| u.name.clone()))
-        } else {
-            (room.name.clone(), room.fname.clone())
-        };
-        json!({
-            "_id": format!("{}{}", room.id, uid), "rid": room.id, "name": name, "fname": fname, "t": room.t,
-            "u": self.user_brief(uid), "open": true, "alert": sub.alert, "unread": sub.unread,
-            "userMentions": sub.user_mentions, "groupMentions": sub.group_mentions, "tunread": sub.tunread,
-            "ls": iso(sub.ls), "ts": iso(sub.ts), "_updatedAt": iso(sub.updated),
-        })
-    }
-
     // ----- messages -----
 
     pub(crate) fn msg(&self, id: &str) -> Option<&Msg> {
@@ -504,79 +415,6 @@ impl World {
 
     pub(crate) fn msg_mut(&mut self, id: &str) -> Option<&mut Msg> {
         self.messages.iter_mut().find(|m| m.id == id)
-    }
-
-    pub(crate) fn msg_json(&self, m: &Msg) -> Value {
-        let mut v = json!({
-            "_id": m.id, "rid": m.rid, "msg": m.msg, "ts": iso(m.ts), "u": self.user_brief(&m.uid),
-            "_updatedAt": iso(m.updated), "urls": [], "channels": [],
-            "mentions": m.mentions.iter().map(|(id, username)| {
-                let mut o = json!({"_id": id, "username": username});
-                if let Some(u) = self.user(id) {
-                    o["name"] = json!(u.name);
-                    o["type"] = json!("user");
-                }
-                o
-            }).collect::<Vec<_>>(),
-        });
-        if let Some(t) = m.t {
-            v["t"] = json!(t);
-            v["groupable"] = json!(false);
-        }
-        if let Some(tmid) = &m.tmid {
-            v["tmid"] = json!(tmid);
-            if m.tshow {
-                v["tshow"] = json!(true);
-            }
-        }
-        if let Some(tlm) = m.tlm {
-            v["tcount"] = json!(m.tcount);
-            v["tlm"] = json!(iso(tlm));
-            v["replies"] = json!(m.replies);
-        }
-        if !m.reactions.is_empty() {
-            v["reactions"] = m
-                .reactions
-                .iter()
-                .map(|(emoji, users)| (emoji.clone(), json!({"usernames": users})))
-                .collect::<serde_json::Map<_, _>>()
-                .into();
-        }
-        if let Some((at, by)) = &m.edited {
-            v["editedAt"] = json!(iso(*at));
-            v["editedBy"] = json!({"_id": by, "username": self.user(by).map(|u| u.username.clone())});
-        }
-        if m.pinned {
-            v["pinned"] = json!(true);
-        }
-        if let Some(alias) = &m.alias {
-            v["alias"] = json!(alias);
-        }
-        if let Some(cf) = &m.custom_fields {
-            v["customFields"] = cf.clone();
-        }
-        if let Some(att) = &m.attachments {
-            v["attachments"] = att.clone();
-        }
-        if let Some(file) = m.file.as_deref().and_then(|f| self.uploads.iter().find(|u| u.id == f)) {
-            let f = json!({"_id": file.id, "name": file.name, "type": file.content_type, "size": file.data.len(),
-                "format": file.name.rsplit_once('.').map(|(_, e)| e.to_uppercase()).unwrap_or_default()});
-            v["file"] = f.clone();
-            v["files"] = json!([f]);
-            let link = format!("/file-upload/{}/{}", file.id, file.name);
-            let mut att = json!({"ts": "1970-01-01T00:00:00.000Z", "title": file.name, "title_link": link,
-                "title_link_download": true, "type": "file", "size": file.data.len()});
-            if let Some(d) = &m.description {
-                att["description"] = json!(d);
-            }
-            if file.content_type.starts_with("image/") {
-                att["image_url"] = json!(link);
-                att["image_type"] = json!(file.content_type);
-                att["image_size"] = json!(file.data.len());
-            }
-            v["attachments"] = json!([att]);
-        }
-        v
     }
 
     /// Mentions in a text: `@username` of known users, and `@all` / `@here`.
@@ -775,34 +613,12 @@ impl World {
 
     // ----- rate limiting -----
 
-    /// Count a call against `key`'s bucket (`route` + method) under the rule for `route`.
+    /// Count a call (users with `api-bypass-rate-limit` are exempt and get no headers).
     pub(crate) fn rate_check(&mut self, route: &str, key: &str, uid: Option<&str>) -> RateVerdict {
         if uid.is_some_and(|u| self.has_perm(u, "api-bypass-rate-limit")) {
             return RateVerdict::Exempt;
         }
-        let rule = match self.route_rules.get(route) {
-            Some(rule) => *rule,
-            None => self.default_rule,
-        };
-        let Some(rule) = rule else { return RateVerdict::Exempt };
-        let now = now_ms();
-        let window = rule.window.as_millis() as i64;
-        let bucket = self.buckets.entry(key.to_owned()).or_insert((now, 0));
-        if now - bucket.0 >= window {
-            *bucket = (now, 0);
-        }
-        bucket.1 += 1;
-        let allowed = bucket.1 <= rule.limit;
-        RateVerdict::Counted {
-            limit: rule.limit,
-            remaining: rule.limit.saturating_sub(bucket.1),
-            reset: bucket.0 + window,
-            allowed,
-        }
-    }
-
-    pub(crate) fn reset_buckets(&mut self) {
-        self.buckets.clear();
+        self.limiter.check(route, key, now_ms())
     }
 }
 
