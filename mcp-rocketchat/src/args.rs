@@ -837,6 +837,9 @@ pub struct UploadFileArgs {
     /// The content as text (for text files). Give this or `content_base64`.
     #[serde(default)]
     pub text_content: Option<String>,
+    /// A file in the operator's upload directory (a path relative to it), instead of inline content.
+    #[serde(default)]
+    pub path: Option<String>,
     /// MIME type (guessed from the name when absent).
     #[serde(default)]
     pub mime_type: Option<String>,
@@ -876,17 +879,21 @@ impl Validate for UploadFileArgs {
         if name.chars().count() > 255 {
             return Err(ArgError::new("filename", "must be at most 255 characters"));
         }
-        match (&self.content_base64, &self.text_content) {
-            (Some(_), Some(_)) => {
+        let given = [self.content_base64.is_some(), self.text_content.is_some(), self.path.is_some()];
+        match given.iter().filter(|g| **g).count() {
+            0 => {
                 return Err(ArgError::new(
                     "content_base64",
-                    "cannot be combined with `text_content`: give one of the two",
+                    "or `text_content` (or `path`) is needed: the file's content",
                 ));
             }
-            (None, None) => {
-                return Err(ArgError::new("content_base64", "or `text_content` is needed: the file's content"));
+            1 => {}
+            _ => {
+                return Err(ArgError::new(
+                    "content_base64",
+                    "cannot be combined with `text_content` or `path`: give one of the three",
+                ));
             }
-            _ => {}
         }
         self.thread().map(drop)
     }

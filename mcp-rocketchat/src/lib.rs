@@ -1,10 +1,14 @@
-//! Rocket.Chat MCP server: the transport-free parts (room and message references, time bounds,
-//! response models, rendering, error mapping, safety checks and tool arguments).
+//! Rocket.Chat MCP server: a self-hosted Rocket.Chat in an assistant's hands (read, search,
+//! threads, unread triage, post, upload, wait for replies), as each user or one configured account.
 
+pub mod app;
 pub mod args;
+pub mod client;
+pub mod config;
 pub mod errors;
 pub mod model;
 pub mod render;
 pub mod rooms;
 pub mod safety;
 pub mod timebounds;
+pub mod tools;
