@@ -1231,7 +1231,11 @@ mod tests {
         assert_eq!(e.to_string(), "`filename` `../etc/passwd` must be a bare file name, without folders");
         assert_eq!(invalid::<UploadFileArgs>(json!({"room_id": "g", "filename": "a"})).field, "content_base64");
         let both = json!({"room_id": "g", "filename": "a", "text_content": "x", "content_base64": "eA=="});
-        assert!(invalid::<UploadFileArgs>(both).message.contains("give one of the two"));
+        assert!(invalid::<UploadFileArgs>(both).message.contains("give one of the three"));
+        let path_and_text = json!({"room_id": "g", "filename": "a", "text_content": "x", "path": "a.txt"});
+        assert!(invalid::<UploadFileArgs>(path_and_text).message.contains("give one of the three"));
+        let path = json!({"room_id": "g", "filename": "a", "path": "a.txt"});
+        assert!(parse::<UploadFileArgs>(path).validate().is_ok());
     }
 
     #[test]
