@@ -6,6 +6,7 @@ mod common;
 mod config;
 mod credentials;
 mod etiquette;
+mod ready;
 mod safety;
 mod stdio;
 mod surface;

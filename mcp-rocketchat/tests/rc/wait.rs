@@ -75,3 +75,24 @@ async fn times_out_and_says_so() {
     assert!(text(&r).contains("No reply"), "{}", text(&r));
     assert!(w.rc.requests_to("/api/v1/channels.history").len() >= 3, "it polled");
 }
+
+#[tokio::test]
+async fn reports_progress_while_waiting() {
+    let w = world(RcVersion::V7).await;
+    let s = server_as(&w, &w.alice, FAST).await;
+    let mut c = client(&s).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name": "wait_for_reply", "arguments": {"room_id": "#general", "timeout_seconds": 1},
+                "_meta": {"progressToken": "p1"}}),
+        )
+        .await
+        .unwrap();
+    let progress: Vec<String> = test_support::mcp_http::sse_data(&r.text)
+        .into_iter()
+        .filter(|d| d.contains("notifications/progress") && d.contains("p1"))
+        .collect();
+    assert!(!progress.is_empty(), "no progress notifications: {}", r.text);
+    assert_eq!(r.json().unwrap()["result"]["structuredContent"]["timed_out"], true);
+}
