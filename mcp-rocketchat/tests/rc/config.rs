@@ -71,3 +71,14 @@ fn bad_zone_and_write_rooms_are_refused() {
     let l = load("rocketchat:\n  write_rooms: ['#general', '@bob']\n  time_zone: Europe/Berlin\n", &env).unwrap();
     assert!(!l.config.server.write_allow_list().is_unrestricted());
 }
+
+#[test]
+fn the_deploy_example_loads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/rocketchat.example.yaml");
+    let yaml = std::fs::read_to_string(path).unwrap();
+    let l = load(&yaml, &[("ROCKETCHAT_MCP_KEY", "k-123")]).unwrap();
+    let s = &l.config.server;
+    assert_eq!(s.credentials, CredentialMode::PerRequest);
+    assert_eq!(s.upstream.url, "https://chat.example.com");
+    assert_eq!(l.config.core.port, 8081);
+}
