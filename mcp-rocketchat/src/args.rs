@@ -252,10 +252,15 @@ impl Validate for GetMessagesArgs {
 pub struct SearchMessagesArgs {
     /// Text to find.
     pub query: String,
-    /// The room to search (Rocket.Chat searches one room at a time): `#channel`, `@username`, a room id or link.
-    #[serde(alias = "roomId")]
+    /// The room to search: `#channel`, `@username`, a room id or link. Without it, your most
+    /// recently active joined rooms are searched (at most `max_rooms`).
+    #[serde(default, alias = "roomId")]
     #[schemars(extend("x-aliases" = ["roomId"]))]
-    pub room_id: String,
+    pub room_id: Option<String>,
+    /// Without `room_id`: how many of your most recently active rooms to search (1-20, default 10).
+    #[serde(default = "default_count_10")]
+    #[schemars(range(min = 1, max = 20))]
+    pub max_rooms: u32,
     /// Matches to return (1-100, default 20).
     #[serde(default = "default_count_20")]
     #[schemars(range(min = 1, max = 100))]
@@ -266,16 +271,20 @@ pub struct SearchMessagesArgs {
 }
 
 impl SearchMessagesArgs {
-    /// The room.
-    pub fn room(&self) -> Result<RoomRef, ArgError> {
-        room_ref("room_id", &self.room_id)
+    /// The room, when one is given.
+    pub fn room(&self) -> Result<Option<RoomRef>, ArgError> {
+        opt_room("room_id", self.room_id.as_deref())
     }
 }
+
+/// The most rooms one `search_messages` call searches when no room is given.
+pub const MAX_SEARCH_ROOMS: u32 = 20;
 
 impl Validate for SearchMessagesArgs {
     fn validate(&self) -> Result<(), ArgError> {
         non_empty("query", &self.query)?;
         self.room()?;
+        check_count("max_rooms", self.max_rooms, MAX_SEARCH_ROOMS)?;
         check_count("count", self.count, MAX_COUNT)
     }
 }

@@ -14,7 +14,7 @@ use crate::args::{
     SendMessageArgs,
 };
 use crate::client::Call;
-use crate::model::{Message, Page, PostedMessage, SearchResult};
+use crate::model::{Message, Page, PostedMessage, Room, SearchResult, Updates};
 use crate::render::{Beyond, Bounded};
 use crate::timebounds::TimeRange;
 
@@ -117,30 +117,64 @@ pub fn search_messages() -> ToolDef<RocketChat> {
     ToolDef::new(
         "search_messages",
         "Search messages",
-        "Search a room's messages for text (`query`, `room_id`: #name, @username, room id or link). Rocket.Chat \
-         searches one room at a time; use list_channels to find rooms.",
+        "Search messages for text (`query`) in one room (`room_id`: #name, @username, room id or link), or, without \
+         `room_id`, across your most recently active joined rooms (`max_rooms`, bounded).",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: SearchMessagesArgs| async move {
             check(&a)?;
             let session = s.client.session(&ctx).await?;
-            let room = s.client.room(&ctx, &session, &a.room().map_err(invalid)?).await?;
-            let call = Call::get("chat.search")
-                .q("roomId", &room.id)
-                .q("searchText", &a.query)
-                .q("count", a.count)
-                .q("offset", a.offset);
-            let r: SearchResult = s.client.json(&ctx, &session, call).await?;
-            let full = r.messages.len() as u32 >= a.count;
-            let resume = format!("offset={}", a.offset + a.count);
-            let heading = format!("{} matches for “{}” in {}:", r.messages.len(), a.query, room_label(&room));
-            let (text, shown) = render_messages(
-                &s,
-                &heading,
-                &r.messages,
-                if full { Beyond::Unknown } else { Beyond::Nothing },
-                Some(&resume),
+            let search = |rid: String, count: u32, offset: u32| {
+                Call::get("chat.search")
+                    .q("roomId", rid)
+                    .q("searchText", &a.query)
+                    .q("count", count)
+                    .q("offset", offset)
+            };
+            if let Some(r) = a.room().map_err(invalid)? {
+                let room = s.client.room(&ctx, &session, &r).await?;
+                let r: SearchResult = s.client.json(&ctx, &session, search(room.id.clone(), a.count, a.offset)).await?;
+                let full = r.messages.len() as u32 >= a.count;
+                let resume = format!("offset={}", a.offset + a.count);
+                let heading = format!("{} matches for “{}” in {}:", r.messages.len(), a.query, room_label(&room));
+                let beyond = if full { Beyond::Unknown } else { Beyond::Nothing };
+                let (text, shown) = render_messages(&s, &heading, &r.messages, beyond, Some(&resume));
+                return ToolOutput::with_structured(
+                    text,
+                    &json!({"room_id": room.id, "messages": shown, "more": full}),
+                );
+            }
+            // Core Rocket.Chat has no global search: search the joined rooms one at a time.
+            let rooms: Updates<Room> = s.client.json(&ctx, &session, Call::get("rooms.get")).await?;
+            let mut rooms: Vec<Room> = rooms.update.into_iter().filter(|r| r.t.endpoint_family().is_some()).collect();
+            rooms.sort_by_key(|r| std::cmp::Reverse(r.lm.map(|t| t.utc())));
+            let total_rooms = rooms.len();
+            rooms.truncate(a.max_rooms as usize);
+            let mut found: Vec<Message> = Vec::new();
+            for room in &rooms {
+                let r: SearchResult = s.client.json(&ctx, &session, search(room.id.clone(), a.count, 0)).await?;
+                found.extend(r.messages);
+            }
+            found.sort_by_key(|m| std::cmp::Reverse(m.ts.map(|t| t.utc())));
+            let matched = found.len();
+            found.truncate(a.count as usize);
+            let heading = format!(
+                "{matched} matches for “{}” in {} of your {total_rooms} rooms (newest first):",
+                a.query,
+                rooms.len()
             );
-            ToolOutput::with_structured(text, &json!({"room_id": room.id, "messages": shown, "more": full}))
+            let beyond = Beyond::Exactly((matched - found.len()) as u64);
+            let (mut text, shown) = render_messages(&s, &heading, &found, beyond, None);
+            if total_rooms > rooms.len() {
+                text.push_str(&format!(
+                    "\n{} rooms were not searched; raise max_rooms or give room_id",
+                    total_rooms - rooms.len()
+                ));
+            }
+            let searched: Vec<&str> = rooms.iter().map(|r| r.id.as_str()).collect();
+            ToolOutput::with_structured(
+                text,
+                &json!({"messages": shown, "rooms_searched": searched, "rooms_total": total_rooms}),
+            )
         },
     )
 }

@@ -220,3 +220,23 @@ async fn upload_file_from_the_upload_dir_and_limits() {
     assert!(e.contains("at most 100"), "{e}");
     assert_eq!(w.rc.uploads(&w.general).len(), 1);
 }
+
+#[tokio::test]
+async fn search_across_joined_rooms_without_a_room() {
+    let w = world(RcVersion::V7).await;
+    let ops = w.rc.add_room(RoomKind::Group, "ops", &["alice", "bob"]);
+    let other = w.rc.add_room(RoomKind::Channel, "elsewhere", &["bob"]);
+    w.rc.post_as("bob", &w.general, "deploy at 5", None);
+    w.rc.post_as("bob", &ops, "deploy rollback plan", None);
+    w.rc.post_as("bob", &other, "deploy secret", None);
+    let s = server_as(&w, &w.alice, "").await;
+    let mut c = client(&s).await;
+    let r = ok(&mut c, "search_messages", json!({"query": "deploy"})).await;
+    let mut texts: Vec<&str> =
+        r["structuredContent"]["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    texts.sort_unstable();
+    assert_eq!(texts, ["deploy at 5", "deploy rollback plan"], "only joined rooms: {r}");
+    let r = ok(&mut c, "search_messages", json!({"query": "deploy", "max_rooms": 1})).await;
+    assert_eq!(r["structuredContent"]["rooms_searched"].as_array().unwrap().len(), 1);
+    assert!(text(&r).contains("not searched"), "{}", text(&r));
+}
