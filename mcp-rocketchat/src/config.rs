@@ -134,8 +134,10 @@ impl RocketChatConfig {
 
     /// The write allow-list.
     pub fn write_allow_list(&self) -> WriteRooms {
+        // Validated at load; should an entry not parse, no room is allowed (never every room).
         WriteRooms::parse(&self.write_rooms)
-            .unwrap_or_else(|_| WriteRooms::parse(Vec::<String>::new()).unwrap_or_else(|_| WriteRooms::any()))
+            .or_else(|_| WriteRooms::parse(std::iter::empty::<&str>()))
+            .unwrap_or_else(|_| WriteRooms::any())
     }
 }
 

@@ -21,7 +21,7 @@ use crate::safety::{GroupMention, check_message_size, neutralise_group_mentions}
 
 /// Every tool, the guide's five first.
 pub fn all() -> Vec<ToolDef<RocketChat>> {
-    let mut t = vec![
+    vec![
         messages::send_message(),
         rooms::list_channels(),
         messages::get_messages(),
@@ -41,9 +41,7 @@ pub fn all() -> Vec<ToolDef<RocketChat>> {
         rooms::list_room_members(),
         upload::upload_file(),
         wait::wait_for_reply(),
-    ];
-    t.shrink_to_fit();
-    t
+    ]
 }
 
 type Ctx = ToolContext<()>;

@@ -118,3 +118,44 @@ async fn pat_mode_never_logs_out() {
     assert!(w.rc.requests_to("/api/v1/logout").is_empty());
     assert!(w.rc.token_is_valid(&w.alice.id, &w.alice.auth_token));
 }
+
+#[tokio::test]
+async fn on_sse_each_post_brings_its_own_token() {
+    let w = world(RcVersion::V7).await;
+    let s = start(&[("ROCKET_CHAT_URL".into(), w.rc.url())], PER_REQUEST).await;
+    let mut sse = test_support::mcp_http::SseSession::open(&s.base, &[]).await.unwrap();
+    sse.initialize().await.unwrap();
+    let call = json!({"name": "send_message", "arguments": {"channel": "#general", "text": "via sse"}});
+    for (user, token) in [(&w.alice, &w.alice.auth_token), (&w.bob, &w.bob.auth_token)] {
+        let headers = [("X-RocketChat-User-Id", user.id.as_str()), ("X-RocketChat-Auth-Token", token.as_str())];
+        let r = sse.request("tools/call", call.clone(), &headers).await.unwrap();
+        let id = r["result"]["structuredContent"]["id"].as_str().unwrap_or_else(|| panic!("{r}"));
+        assert_eq!(w.rc.message(id).unwrap().username, user.username);
+    }
+    let r = sse.request("tools/call", call, &[]).await.unwrap();
+    assert_eq!(r["result"]["isError"], true, "{r}");
+}
+
+#[tokio::test]
+async fn a_totp_code_is_sent_with_the_login() {
+    let w = world(RcVersion::V8).await;
+    w.rc.set_totp("alice", Some("123456"));
+    let env = |code: Option<&str>| {
+        let mut e = vec![
+            ("ROCKET_CHAT_URL".to_owned(), w.rc.url()),
+            ("ROCKET_CHAT_USER".to_owned(), "alice".to_owned()),
+            ("ROCKET_CHAT_PASSWORD".to_owned(), "alice-pw".to_owned()),
+        ];
+        if let Some(c) = code {
+            e.push(("ROCKET_CHAT_TOTP_CODE".to_owned(), c.to_owned()));
+        }
+        e
+    };
+    let s = start(&env(None), "").await;
+    let mut c = client(&s).await;
+    let e = fails(&mut c, "list_channels", json!({})).await;
+    assert!(e.contains("two-factor") && e.contains("ROCKET_CHAT_TOTP_CODE"), "{e}");
+    let s = start(&env(Some("123456")), "").await;
+    let mut c = client(&s).await;
+    ok(&mut c, "list_channels", json!({})).await;
+}
