@@ -2,6 +2,7 @@
 //! stand-in Rocket.Chat of test-support.
 #![allow(clippy::unwrap_used)]
 
+mod binary;
 mod common;
 mod config;
 mod credentials;

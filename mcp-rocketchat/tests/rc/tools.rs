@@ -240,3 +240,28 @@ async fn search_across_joined_rooms_without_a_room() {
     assert_eq!(r["structuredContent"]["rooms_searched"].as_array().unwrap().len(), 1);
     assert!(text(&r).contains("not searched"), "{}", text(&r));
 }
+
+#[tokio::test]
+async fn room_names_are_resolved_once_per_user() {
+    let w = world(RcVersion::V7).await;
+    let s =
+        crate::common::start(&[("ROCKET_CHAT_URL".into(), w.rc.url())], "rocketchat:\n  credentials: per_request\n")
+            .await;
+    let user = |u: &test_support::rocketchat::UserHandle| {
+        test_support::mcp_http::McpHttp::new(&s.base)
+            .with_header("X-RocketChat-User-Id", &u.id)
+            .with_header("X-RocketChat-Auth-Token", &u.auth_token)
+    };
+    let (mut a, mut b) = (user(&w.alice), user(&w.bob));
+    a.initialize().await.unwrap();
+    b.initialize().await.unwrap();
+    for _ in 0..3 {
+        ok(&mut a, "get_messages", json!({"roomId": "#general"})).await;
+    }
+    let by = |uid: &str| {
+        w.rc.requests_to("/api/v1/rooms.info").iter().filter(|r| r.header("x-user-id") == Some(uid)).count()
+    };
+    assert_eq!(by(&w.alice.id), 1, "alice resolved #general once");
+    ok(&mut b, "get_messages", json!({"roomId": "#general"})).await;
+    assert_eq!(by(&w.bob.id), 1, "bob resolves for himself");
+}
