@@ -207,7 +207,8 @@ impl RcClient {
                 _ => Err(ToolError::Unauthorized(format!(
                     "This server acts as each caller's own Rocket.Chat account, and this request did not say whose: \
                      send the headers {HEADER_USER_ID} (your user id) and {HEADER_TOKEN} (a personal access token from \
-                     My Account → Personal Access Tokens). In LibreChat, set them as customUserVars."
+                     My Account → Personal Access Tokens). In LibreChat, set them as customUserVars; on stdio, set \
+                     ROCKET_CHAT_USER_ID and ROCKET_CHAT_AUTH_TOKEN."
                 ))),
             };
         }
