@@ -17,6 +17,29 @@ pub fn init_logging(filter: &str, format: LogFormat) {
     };
 }
 
+/// A caller-supplied value in a log field (email, user id, role, session owner): printed as is
+/// when it is a plain token, quoted and escaped otherwise, so that in text logs
+/// `eve@x.com role=ADMIN` cannot pass for a second `role` field (nor a newline for a new line).
+#[derive(Clone, Copy)]
+pub struct Escaped<'a>(pub &'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plain = !self.0.is_empty()
+            && self
+                .0
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-' | ':' | '/' | '+'));
+        if plain { f.write_str(self.0) } else { write!(f, "{:?}", self.0) }
+    }
+}
+
+impl std::fmt::Debug for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// The filter for `filter`, with rmcp's per-request INFO lines turned off.
 ///
 /// rmcp logs three INFO lines for every stateless HTTP request ("Service initialized as server"
@@ -35,7 +58,17 @@ fn env_filter(filter: &str) -> EnvFilter {
 
 #[cfg(test)]
 mod tests {
-    use super::env_filter;
+    use super::{Escaped, env_filter};
+
+    #[test]
+    fn caller_values_cannot_forge_fields() {
+        assert_eq!(Escaped("eve@x.com").to_string(), "eve@x.com");
+        assert_eq!(Escaped("u-1").to_string(), "u-1");
+        assert_eq!(Escaped("eve@x.com role=ADMIN").to_string(), "\"eve@x.com role=ADMIN\"");
+        assert_eq!(Escaped("a\nb").to_string(), "\"a\\nb\"");
+        assert_eq!(Escaped("say \"hi\"").to_string(), "\"say \\\"hi\\\"\"");
+        assert_eq!(Escaped("").to_string(), "\"\"");
+    }
 
     #[test]
     fn rmcp_info_is_quiet_at_info_and_below() {
