@@ -210,20 +210,22 @@ pub(super) fn loose_id(bytes: &[u8]) -> Option<serde_json::Value> {
 
 /// Parse a POSTed JSON-RPC message the way the spec numbers its errors: not JSON is -32700 (parse
 /// error), JSON that is not a valid message is -32600 (invalid request).
-pub(super) fn parse_message(bytes: &[u8]) -> Result<rmcp::model::ClientJsonRpcMessage, Response> {
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => jsonrpc_error(
-            StatusCode::BAD_REQUEST,
-            None,
-            -32700,
-            format!("Parse error: the body is not valid JSON (line {}, column {})", e.line(), e.column()),
-        ),
-        _ => jsonrpc_error(
-            StatusCode::BAD_REQUEST,
-            loose_id(bytes),
-            -32600,
-            "Invalid Request: the body is JSON but not a valid JSON-RPC 2.0 message".into(),
-        ),
+pub(super) fn parse_message(bytes: &[u8]) -> Result<rmcp::model::ClientJsonRpcMessage, Box<Response>> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Box::new(match e.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                None,
+                -32700,
+                format!("Parse error: the body is not valid JSON (line {}, column {})", e.line(), e.column()),
+            ),
+            _ => jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                loose_id(bytes),
+                -32600,
+                "Invalid Request: the body is JSON but not a valid JSON-RPC 2.0 message".into(),
+            ),
+        })
     })
 }
 
@@ -265,7 +267,7 @@ async fn streamable<A: App>(State(state): State<Arc<HttpState<A>>>, request: Req
                 request_id = Some(serde_json::to_string(&r.id).unwrap_or_default());
             }
             Ok(_) => {}
-            Err(refused) => return refused,
+            Err(refused) => return *refused,
         }
         request = Request::from_parts(parts, Body::from(bytes));
     }

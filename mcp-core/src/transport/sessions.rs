@@ -40,12 +40,16 @@ pub(crate) enum Refusal {
 }
 
 impl Refusal {
-    /// JSON-RPC error message, naming the (bounded, escaped) request id.
+    /// JSON-RPC error message, naming the request id (`request_id` is its JSON text, so already
+    /// quoted and escaped when a string; shown up to 64 characters).
     pub(crate) fn message(&self, request_id: &str) -> String {
+        let shown = match request_id.char_indices().nth(64) {
+            Some((cut, _)) => format!("{}…", request_id.get(..cut).unwrap_or_default()),
+            None => request_id.to_owned(),
+        };
         match self {
             Self::Duplicate => format!(
-                "Invalid Request: request id {} is already in use in this session; wait for its response or use a new id",
-                crate::server::bounded(request_id, 64)
+                "Invalid Request: request id {shown} is already in use in this session; wait for its response or use a new id"
             ),
             Self::TooMany => format!(
                 "Too many requests in flight in this session (at most {MAX_IN_FLIGHT_PER_SESSION}); wait for responses before sending more"

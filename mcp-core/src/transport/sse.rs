@@ -157,7 +157,7 @@ pub(crate) async fn post<A: App>(
     };
     let mut message = match parse_message(&bytes) {
         Ok(m) => m,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let request_id = match &message {
         ClientJsonRpcMessage::Request(r) => serde_json::to_string(&r.id).ok(),
