@@ -255,6 +255,7 @@ async fn streamable<A: App>(State(state): State<Arc<HttpState<A>>>, request: Req
 
     let mut request = request;
     let mut request_id = None;
+    let mut initialize = false;
     if json_post {
         let (parts, body) = request.into_parts();
         // The body is in memory already (read_body): this does not wait on the client.
@@ -265,6 +266,7 @@ async fn streamable<A: App>(State(state): State<Arc<HttpState<A>>>, request: Req
         match parse_message(&bytes) {
             Ok(rmcp::model::ClientJsonRpcMessage::Request(r)) => {
                 request_id = Some(serde_json::to_string(&r.id).unwrap_or_default());
+                initialize = matches!(r.request, rmcp::model::ClientRequest::InitializeRequest(_));
             }
             Ok(_) => {}
             Err(refused) => return *refused,
@@ -277,7 +279,8 @@ async fn streamable<A: App>(State(state): State<Arc<HttpState<A>>>, request: Req
 
     match (&session, &method) {
         // A new session (initialize): count it against the cap, record its owner.
-        (None, &http::Method::POST) => {
+        // (Requests of the session-less 2026-07-28 era are answered without a session: not counted.)
+        (None, &http::Method::POST) if initialize => {
             let live = state.sessions.sessions.read().await;
             let reserved = state.owners.reserve(|id| live.contains_key(id));
             drop(live);
@@ -383,7 +386,11 @@ async fn authenticate<A: App>(State(state): State<Arc<HttpState<A>>>, request: R
         Ok(p) => p,
         Err(failure) => {
             state.core.metrics.auth_failure(failure.reason());
-            tracing::warn!(reason = failure.reason(), path = %request.uri().path(), "authentication failed");
+            tracing::warn!(
+                reason = failure.reason(),
+                path = %crate::telemetry::Escaped(request.uri().path()),
+                "authentication failed"
+            );
             return state.auth.unauthorized(&failure);
         }
     };

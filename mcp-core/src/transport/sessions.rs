@@ -58,10 +58,22 @@ impl Refusal {
     }
 }
 
+/// SHA-256 of a request id's JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct IdDigest([u8; 32]);
+
+impl IdDigest {
+    fn of(request_id: &str) -> Self {
+        use sha2::Digest as _;
+        Self(sha2::Sha256::digest(request_id.as_bytes()).into())
+    }
+}
+
 #[derive(Debug, Default)]
 struct Session {
     owner: String,
-    in_flight: HashSet<String>,
+    /// Digests of the ids (an id may be a long string: the set stays small whatever the client sends).
+    in_flight: HashSet<IdDigest>,
 }
 
 #[derive(Debug, Default)]
@@ -129,20 +141,21 @@ impl SessionOwners {
     pub(crate) fn begin(&self, session: &str, request_id: &str) -> Result<(), Refusal> {
         let mut inner = self.lock();
         let Some(s) = inner.sessions.get_mut(session) else { return Ok(()) };
-        if s.in_flight.contains(request_id) {
+        let digest = IdDigest::of(request_id);
+        if s.in_flight.contains(&digest) {
             return Err(Refusal::Duplicate);
         }
         if s.in_flight.len() >= MAX_IN_FLIGHT_PER_SESSION {
             return Err(Refusal::TooMany);
         }
-        s.in_flight.insert(request_id.to_owned());
+        s.in_flight.insert(digest);
         Ok(())
     }
 
     /// The response to `request_id` has been sent (or its stream is gone).
     pub(crate) fn end(&self, session: &str, request_id: &str) {
         if let Some(s) = self.lock().sessions.get_mut(session) {
-            s.in_flight.remove(request_id);
+            s.in_flight.remove(&IdDigest::of(request_id));
         }
     }
 

@@ -164,6 +164,10 @@ async fn streamable_sessions_are_capped_and_a_deleted_one_frees_its_slot() {
     let mut third = McpHttp::new(&s.base);
     let e = third.initialize().await.unwrap_err().to_string();
     assert!(e.contains("503") && e.contains("max_streamable_sessions"), "{e}");
+    // A session-less request (2026-07-28 `server/discover`) opens no session: not refused by the cap.
+    let discover = json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}});
+    let r = McpHttp::new(&s.base).post_raw(discover.to_string(), &[]).await.unwrap();
+    assert_ne!(r.status, 503, "{}", r.text);
     let delete = client()
         .delete(format!("{}/mcp", s.base))
         .header("mcp-session-id", first.session.as_deref().unwrap())
