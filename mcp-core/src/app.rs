@@ -194,7 +194,7 @@ pub trait App: Sized + Send + Sync + 'static {
 
     /// The per-request credentials the server reads with [`Caller::credential`]: from a header
     /// of each HTTP request, or from its own config on stdio. Never logged.
-    fn credentials(_config: &Self::Section) -> Vec<CredentialSource> {
+    fn credentials(_config: &Config<Self::Section>) -> Vec<CredentialSource> {
         Vec::new()
     }
 

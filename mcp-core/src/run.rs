@@ -154,7 +154,7 @@ pub fn prepare<A: App>(config: &Config<A::Section>) -> Result<Prepared<A>, Confi
     let auth =
         Authenticator::new(core.auth, &core.auth_tokens, &core.oauth, &resource_uri(core), crate::net::http_client())
             .map_err(|e| ConfigError::new("auth", e.to_string()))?;
-    let credentials = A::credentials(&config.server);
+    let credentials = A::credentials(config);
     if core.auth != AuthMode::None
         && let Some(c) = credentials
             .iter()
@@ -177,7 +177,7 @@ pub fn prepare<A: App>(config: &Config<A::Section>) -> Result<Prepared<A>, Confi
 /// and the server's stdio credentials.
 pub fn stdio_caller<A: App>(config: &Config<A::Section>) -> Caller {
     let mut caller = stdio_identity(&config.core);
-    for credential in A::credentials(&config.server) {
+    for credential in A::credentials(config) {
         if let Some(value) = credential.stdio.filter(|v| !v.expose().trim().is_empty()) {
             caller.set_credential(&credential.name, value);
         }

@@ -93,7 +93,8 @@ impl<A: App> TestServer<A> {
         let state = HttpState::new(core.clone(), auth, identity);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
         let base = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
-        tokio::spawn(serve_http(state, listener, Duration::from_secs(5)));
+        let grace = Duration::from_secs(core.config.core.shutdown_timeout_secs);
+        tokio::spawn(serve_http(state, listener, grace));
         Self { base, core, shutdown }
     }
 }

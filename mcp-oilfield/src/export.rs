@@ -314,19 +314,3 @@ impl Store {
         .await
     }
 }
-
-/// Same as [`Store::export`].
-pub async fn export<W, F>(
-    store: &Store,
-    scope: &Scope,
-    filter: ExportFilter,
-    format: ExportFormat,
-    writer: W,
-    on_progress: F,
-) -> Result<ExportSummary, DbError>
-where
-    W: Write + Send + 'static,
-    F: FnMut(u64, u64) + Send + 'static,
-{
-    store.export(scope, filter, format, writer, on_progress).await
-}

@@ -5,6 +5,7 @@ pub mod jwks;
 pub mod mcp_http;
 pub mod process;
 pub mod standin;
+pub mod volcengine;
 
 /// Install the TLS crypto provider reqwest needs (idempotent).
 pub fn install_crypto_provider() {

@@ -227,6 +227,9 @@ mod tests {
 
     #[test]
     fn fnv_is_stable_and_separates_parts() {
+        // FNV-1a 64 of known inputs (each part is followed by a NUL separator).
+        assert_eq!(fnv1a(&[]), "cbf29ce484222325", "the offset basis");
+        assert_eq!(fnv1a(&[b""]), "af63bd4c8601b7df", "one NUL byte");
         assert_eq!(fnv1a(&[b"a", b"b"]), fnv1a(&[b"a", b"b"]));
         assert_ne!(fnv1a(&[b"ab", b""]), fnv1a(&[b"a", b"b"]));
     }

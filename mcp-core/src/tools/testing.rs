@@ -51,9 +51,22 @@ pub fn assert_tool_rules<S: crate::app::App>(tools: &[ToolDef<S>]) {
     }
 }
 
+/// Whether `UPDATE_SNAPSHOTS` asks to rewrite snapshots: only the value `1`, and never in CI
+/// (where a rewritten snapshot would pass whatever changed).
+///
+/// # Panics
+/// When `UPDATE_SNAPSHOTS=1` is set in CI.
+fn update_requested(value: Option<&str>, ci: bool) -> bool {
+    match value {
+        Some("1") if ci => panic!("UPDATE_SNAPSHOTS=1 is refused when CI is set: review and commit snapshots locally"),
+        Some("1") => true,
+        _ => false,
+    }
+}
+
 /// Compare the tools/list JSON with a committed snapshot at `path`.
 ///
-/// With `UPDATE_SNAPSHOTS=1` the snapshot is (re)written. A missing or different snapshot fails,
+/// With `UPDATE_SNAPSHOTS=1` (and only `1`; refused when `CI` is set) the snapshot is (re)written. A missing or different snapshot fails,
 /// so a change of the tool surface (names, schemas, annotations) is always reviewed.
 ///
 /// # Panics
@@ -62,7 +75,7 @@ pub fn assert_tools_snapshot<S: crate::app::App>(tools: &[ToolDef<S>], path: &Pa
     let list: Vec<_> = tools.iter().map(|t| t.tool().clone()).collect();
     let mut actual = serde_json::to_string_pretty(&serde_json::json!({ "tools": list })).unwrap_or_default();
     actual.push('\n');
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+    if update_requested(std::env::var("UPDATE_SNAPSHOTS").ok().as_deref(), std::env::var_os("CI").is_some()) {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -80,5 +93,20 @@ pub fn assert_tools_snapshot<S: crate::app::App>(tools: &[ToolDef<S>], path: &Pa
             expected.lines().nth(first).unwrap_or_default(),
             actual.lines().nth(first).unwrap_or_default()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::update_requested;
+
+    #[test]
+    fn only_update_snapshots_1_rewrites_and_never_in_ci() {
+        assert!(update_requested(Some("1"), false));
+        for value in [None, Some("0"), Some(""), Some("yes"), Some("true")] {
+            assert!(!update_requested(value, false), "{value:?}");
+            assert!(!update_requested(value, true), "{value:?}");
+        }
+        assert!(std::panic::catch_unwind(|| update_requested(Some("1"), true)).is_err());
     }
 }

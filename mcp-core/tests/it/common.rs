@@ -214,8 +214,8 @@ impl App for DemoApp {
         ]
     }
 
-    fn credentials(section: &DemoSection) -> Vec<CredentialSource> {
-        vec![CredentialSource::new("x-demo-token", Some("X-Demo-Token"), section.api_key.clone())]
+    fn credentials(config: &Config<DemoSection>) -> Vec<CredentialSource> {
+        vec![CredentialSource::new("x-demo-token", Some("X-Demo-Token"), config.server.api_key.clone())]
     }
 
     async fn build(config: Arc<Config<DemoSection>>, _flags: NoFlags, ctx: BuildContext) -> anyhow::Result<Self> {
@@ -249,6 +249,50 @@ impl App for DemoApp {
     }
 
     async fn run_command(c: NoCommand, _: Arc<Config<DemoSection>>, _: NoFlags) -> anyhow::Result<()> {
+        match c {}
+    }
+}
+
+/// A bare server: nothing but the core's defaults.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct BareSection {}
+impl Section for BareSection {
+    const KEY: &'static str = "s";
+}
+/// A server with no tools, no compat shim, and its credential in `Authorization`.
+pub struct BareApp;
+impl mcp_core::App for BareApp {
+    type Section = BareSection;
+    type Flags = NoFlags;
+    type Command = mcp_core::NoCommand;
+    type Access = ();
+    type Tag = ();
+    const NAME: &'static str = "mcp-auth-header";
+    const TITLE: &'static str = "t";
+    const VERSION: &'static str = "0";
+    const DEFAULT_PORT: u16 = 1;
+    const INSTRUCTIONS: &'static str = "t";
+    fn tools() -> Vec<mcp_core::ToolDef<Self>> {
+        Vec::new()
+    }
+    fn credentials(_: &mcp_core::config::Config<BareSection>) -> Vec<mcp_core::CredentialSource> {
+        vec![mcp_core::CredentialSource::new("volcengine", Some("Authorization"), None)]
+    }
+    async fn build(
+        _: std::sync::Arc<mcp_core::config::Config<BareSection>>,
+        _: NoFlags,
+        _: mcp_core::BuildContext,
+    ) -> anyhow::Result<Self> {
+        Ok(Self)
+    }
+    fn check_access(&self, _: &mcp_core::Caller, _: &mcp_core::ToolDef<Self>) -> Result<(), mcp_core::Denial> {
+        Ok(())
+    }
+    async fn run_command(
+        c: mcp_core::NoCommand,
+        _: std::sync::Arc<mcp_core::config::Config<BareSection>>,
+        _: NoFlags,
+    ) -> anyhow::Result<()> {
         match c {}
     }
 }

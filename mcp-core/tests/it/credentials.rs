@@ -111,50 +111,7 @@ async fn the_mcp_token_never_reaches_the_upstream_and_the_users_credential_does(
 
 #[test]
 fn authorization_as_a_credential_header_is_refused_unless_auth_is_none() {
-    use mcp_core::config::Section;
-    // A server reading its credential from Authorization (the RocketMQ token mode) is fine
-    // with auth: none and refused with bearer or oauth.
-    #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-    struct S {}
-    impl Section for S {
-        const KEY: &'static str = "s";
-    }
-    struct AuthHeaderApp;
-    impl mcp_core::App for AuthHeaderApp {
-        type Section = S;
-        type Flags = NoFlags;
-        type Command = mcp_core::NoCommand;
-        type Access = ();
-        type Tag = ();
-        const NAME: &'static str = "mcp-auth-header";
-        const TITLE: &'static str = "t";
-        const VERSION: &'static str = "0";
-        const DEFAULT_PORT: u16 = 1;
-        const INSTRUCTIONS: &'static str = "t";
-        fn tools() -> Vec<mcp_core::ToolDef<Self>> {
-            Vec::new()
-        }
-        fn credentials(_: &S) -> Vec<mcp_core::CredentialSource> {
-            vec![mcp_core::CredentialSource::new("volcengine", Some("Authorization"), None)]
-        }
-        async fn build(
-            _: std::sync::Arc<mcp_core::config::Config<S>>,
-            _: NoFlags,
-            _: mcp_core::BuildContext,
-        ) -> anyhow::Result<Self> {
-            Ok(Self)
-        }
-        fn check_access(&self, _: &mcp_core::Caller, _: &mcp_core::ToolDef<Self>) -> Result<(), mcp_core::Denial> {
-            Ok(())
-        }
-        async fn run_command(
-            c: mcp_core::NoCommand,
-            _: std::sync::Arc<mcp_core::config::Config<S>>,
-            _: NoFlags,
-        ) -> anyhow::Result<()> {
-            match c {}
-        }
-    }
+    use crate::common::BareApp as AuthHeaderApp;
     let dir = tempfile::tempdir().unwrap();
     let none = mcp_core::testing::load::<AuthHeaderApp>(dir.path(), "transport: http\n", &[], vec![]).unwrap();
     assert!(mcp_core::run::prepare::<AuthHeaderApp>(&none.config).is_ok());

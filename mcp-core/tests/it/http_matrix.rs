@@ -143,7 +143,8 @@ async fn bearer_auth_401_with_challenge_and_success_with_key() {
     let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
     assert!(challenge.starts_with("Bearer"), "{challenge}");
     let mut wrong = McpHttp::new(&s.base).with_header("authorization", "Bearer nope");
-    assert!(wrong.initialize().await.is_err());
+    let e = wrong.initialize().await.unwrap_err().to_string();
+    assert!(e.contains("401"), "a wrong key is refused with 401: {e}");
     let mut ok = McpHttp::new(&s.base).with_header("authorization", "Bearer k-123456");
     ok.initialize().await.unwrap();
     let who = ok.call_tool("whoami", json!({})).await.unwrap();

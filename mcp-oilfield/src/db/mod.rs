@@ -40,19 +40,14 @@ use tokio_util::sync::CancellationToken;
 
 pub use audit::{AuditEntry, AuditQuery};
 pub use error::DbError;
-pub use pool::{BUSY_TIMEOUT, POOL_WAIT};
+pub use pool::POOL_WAIT;
 pub use schema::SCHEMA_VERSION;
 pub use scope::Scope;
 pub use stats::{Comparison, ComparisonRow, Metric, MonthlyRow, NptByReason, WellSeries, WellStatistics};
-pub use types::{
-    Cumulative, DEFAULT_LIMIT, Deletion, MAX_LIMIT, Order, Page, Paged, ReportQuery, Restoration, WellDetail,
-    WellFilter, check_limit,
-};
+pub use types::{Cumulative, Deletion, Order, Page, Paged, ReportQuery, Restoration, WellDetail, WellFilter};
 pub use weekly::{BitChange, DayHighlight, NptDay, WeeklyHighlights, WeeklySummary};
 
-pub use crate::domain::{
-    DailyReport, NewReport, NewWell, ReportPatch, Well, WellPatch, WellStatus, WellSummary, WellType,
-};
+pub use crate::domain::{DailyReport, NewReport, NewWell, ReportPatch, WellPatch, WellStatus, WellType};
 
 /// Handle to the database. Clone it freely.
 #[derive(Clone)]

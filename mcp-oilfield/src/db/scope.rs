@@ -48,11 +48,6 @@ impl Scope {
         ok(&self.blocks, block) && ok(&self.fields, field)
     }
 
-    /// True when nothing is restricted.
-    pub fn is_all(&self) -> bool {
-        self.blocks.is_none() && self.fields.is_none()
-    }
-
     /// Bind values for `:sb` and `:sf` of `scope_sql!()`.
     pub(crate) fn params(&self) -> (Option<String>, Option<String>) {
         let enc = |l: &Option<Vec<String>>| {

@@ -253,7 +253,7 @@ pub struct Comparison {
     pub rows: Vec<ComparisonRow>,
 }
 
-/// Depth (and ROP) by date of one well, for plots.
+/// Depth (and ROP) by date of one well, for plots ([`crate::plot::render_depth_curve`]).
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct WellSeries {
     pub well_id: String,

@@ -8,9 +8,9 @@ pub mod validation;
 pub mod well;
 
 pub use dates::{parse_date, parse_date_range};
-pub use ids::{closest_ids, closest_ids_for, edit_distance, normalize_well_id};
+pub use ids::{closest_ids_for, normalize_well_id};
 pub use report::{DailyReport, NewReport, ReportPatch};
-pub use validation::{Range, check_report_date, validate_new_report, validate_new_well};
+pub use validation::{validate_new_report, validate_new_well};
 pub use well::{NewWell, Well, WellPatch, WellStatus, WellSummary, WellType};
 
 /// A rule of the domain was broken by an input value. The message is meant for the end user.

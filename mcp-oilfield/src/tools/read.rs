@@ -279,19 +279,6 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
                 let series = s.store.depth_series(&g.scope, &ids, from, to).await.map_err(db_err)?;
                 let points: usize = series.iter().map(|w| w.points.len()).sum();
-                let plot_series: Vec<crate::plot::WellSeries> = series
-                    .iter()
-                    .map(|w| crate::plot::WellSeries { well_id: w.well_id.clone(), points: w.points.clone() })
-                    .collect();
-                let title = format!("Depth vs date: {}", ids.join(", "));
-                let opts = crate::plot::PlotOptions { title: title.clone(), with_rop: a.with_rop, ..Default::default() };
-                let png = tokio::task::spawn_blocking(move || crate::plot::render_depth_curve(&plot_series, &opts))
-                    .await
-                    .map_err(|e| ToolError::internal(format!("plot task failed: {e}")))?
-                    .map_err(|e| match e {
-                        crate::plot::PlotError::NoData => ToolError::NotFound("No reports to plot for these wells and dates".into()),
-                        other => ToolError::internal(other.to_string()),
-                    })?;
                 let summary: Vec<String> = series
                     .iter()
                     .map(|w| {
@@ -299,6 +286,15 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                         format!("{}: {} reports, last {last}", w.well_id, w.points.len())
                     })
                     .collect();
+                let title = format!("Depth vs date: {}", ids.join(", "));
+                let opts = crate::plot::PlotOptions { title: title.clone(), with_rop: a.with_rop, ..Default::default() };
+                let png = tokio::task::spawn_blocking(move || crate::plot::render_depth_curve(&series, &opts))
+                    .await
+                    .map_err(|e| ToolError::internal(format!("plot task failed: {e}")))?
+                    .map_err(|e| match e {
+                        crate::plot::PlotError::NoData => ToolError::NotFound("No reports to plot for these wells and dates".into()),
+                        other => ToolError::internal(other.to_string()),
+                    })?;
                 let text = format!("{title} ({points} points). {}", summary.join("; "));
                 let structured = serde_json::json!({"wells": ids, "points": points, "with_rop": a.with_rop, "png_bytes": png.len()});
                 Ok(ToolOutput::with_structured(text, &structured)?
