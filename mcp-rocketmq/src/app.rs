@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use mcp_core::auth::AuthMode;
 use mcp_core::config::Config;
 use mcp_core::{
     App, BuildContext, Caller, CredentialSource, Denial, NoCommand, NoFlags, Readiness, ToolDef, ToolError,
@@ -26,14 +25,6 @@ pub struct RocketMq {
     token_header: String,
     endpoint: String,
 }
-
-/// The MCP endpoint authentication [`App::credentials`] assumes when choosing the token header.
-///
-/// `App::credentials` receives only the section, not `core.auth`: the header defaults to
-/// `Authorization` (right for `auth: none`, the existing server's setup); with `auth: bearer` or
-/// `oauth` the core refuses that at startup and `rocketmq.credential_header` must be set (to
-/// `X-Volcengine-Credential`). Once the core hands over the whole config, pass `config.core.auth`.
-const ASSUMED_AUTH: AuthMode = AuthMode::None;
 
 impl RocketMq {
     /// The credentials of one call: the server's (`credential: env`) or the caller's token
@@ -94,8 +85,8 @@ ap-southeast-1, ap-southeast-3; default the server's). Paged tools take PageNumb
         crate::tools::all()
     }
 
-    fn credentials(section: &RocketMqConfig) -> Vec<CredentialSource> {
-        section.credential_sources(ASSUMED_AUTH)
+    fn credentials(config: &Config<RocketMqConfig>) -> Vec<CredentialSource> {
+        config.server.credential_sources(config.core.auth)
     }
 
     async fn build(config: Arc<Config<RocketMqConfig>>, _flags: NoFlags, ctx: BuildContext) -> anyhow::Result<Self> {
@@ -111,7 +102,7 @@ ap-southeast-1, ap-southeast-3; default the server's). Paged tools take PageNumb
             client,
             mode: section.credential,
             env,
-            token_header: section.token_header(ASSUMED_AUTH),
+            token_header: section.token_header(config.core.auth),
             endpoint: section.upstream.url.clone(),
         })
     }
@@ -143,7 +134,7 @@ ap-southeast-1, ap-southeast-3; default the server's). Paged tools take PageNumb
         (section.credential == CredentialMode::Token).then(|| {
             format!(
                 "credential: token: each request sends `{}: Bearer base64({{\"AccessKeyId\":...,\"SecretAccessKey\":...,\"SessionToken\":...}})`",
-                section.token_header(ASSUMED_AUTH)
+                section.token_header(config.core.auth)
             )
         })
     }

@@ -81,8 +81,9 @@ pub struct RocketMqConfig {
     /// STS session token for `credential: env` (`VOLCENGINE_ACCESS_SESSION_TOKEN`), if the keys are temporary.
     pub session_token: Option<Secret>,
     /// Header carrying the token in `credential: token` mode (`VOLCENGINE_CREDENTIAL_HEADER`).
-    /// Unset: `Authorization` (with `auth: none`); set it to `X-Volcengine-Credential` when the
-    /// MCP endpoint itself is protected (`auth: bearer` or `oauth`), whose token `Authorization` carries.
+    /// Unset: `Authorization` with `auth: none` (the existing server's), `X-Volcengine-Credential`
+    /// when the MCP endpoint itself is protected (`auth: bearer` or `oauth`: `Authorization` then
+    /// carries the MCP token).
     pub credential_header: Option<String>,
     /// The Volcengine OpenAPI endpoint and its HTTP client (`url` is `VOLCENGINE_ENDPOINT`,
     /// default https://open.volcengineapi.com; `{region}` in it, as in
