@@ -121,3 +121,20 @@ fn with_a_protected_endpoint_the_token_travels_in_x_volcengine_credential() {
     let e = mcp_core::run::prepare::<RocketMq>(&l.config).err().unwrap();
     assert_eq!(e.key, "auth", "{e}");
 }
+
+#[test]
+fn the_deploy_example_loads() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/rocketmq.example.yaml")).unwrap();
+    let l = load(&text, &[("ROCKETMQ_MCP_KEY", "k-123")]).unwrap();
+    assert_eq!(l.config.core.transport, Transport::StreamableHttp);
+    assert_eq!(l.config.server.credential, CredentialMode::Token);
+    assert!(mcp_core::run::prepare::<RocketMq>(&l.config).is_ok());
+    let sources = <RocketMq as mcp_core::App>::credentials(&l.config);
+    assert_eq!(sources[0].header.as_deref(), Some("X-Volcengine-Credential"));
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/mcp-rocketmq.service")).unwrap();
+    assert!(
+        unit.contains("ExecStart=/usr/local/bin/mcp-rocketmq serve")
+            && unit.contains("SystemCallFilter=@system-service")
+    );
+}
