@@ -34,9 +34,9 @@ impl RocketMq {
         match self.mode {
             CredentialMode::Env => self.env.clone().map_err(|e| {
                 ToolError::Unauthorized(format!(
-                    "no Volcengine credentials (credential: env): {e}; set VOLCENGINE_ACCESS_KEY and \
-                     VOLCENGINE_SECRET_KEY (rocketmq.access_key / rocketmq.secret_key) for the server, or run \
-                     it with credential: token so each request brings its own"
+                    "no Volcengine credentials (credential: env): {e}; give the server its keys \
+                     (also as rocketmq.access_key / rocketmq.secret_key), or run it with credential: token so \
+                     each request brings its own"
                 ))
             }),
             CredentialMode::Token => {
