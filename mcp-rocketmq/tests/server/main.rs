@@ -2,6 +2,7 @@
 //! Volcengine stand-in of test-support, which verifies every request's signature.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod binary;
 mod common;
 mod config;
 mod credentials;
