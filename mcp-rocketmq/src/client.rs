@@ -197,19 +197,11 @@ pub fn sign_request(
         })?;
         let sensitive = name == signer::AUTHORIZATION || name == signer::X_SECURITY_TOKEN;
         value.set_sensitive(sensitive);
-        headers.insert(HeaderName::from_static(lower(name)), value);
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ToolError::internal(format!("`{name}` is not a header name")))?;
+        headers.insert(name, value);
     }
     Ok(())
-}
-
-fn lower(name: &'static str) -> &'static str {
-    match name {
-        signer::X_DATE => "x-date",
-        signer::X_CONTENT_SHA256 => "x-content-sha256",
-        signer::X_SECURITY_TOKEN => "x-security-token",
-        signer::HOST => "host",
-        _ => "authorization",
-    }
 }
 
 /// The isError text and kind of a failed answer: `<Action> failed: <Code>: <Message> (HTTP s,
