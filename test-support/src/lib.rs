@@ -4,6 +4,7 @@
 pub mod jwks;
 pub mod mcp_http;
 pub mod process;
+pub mod rocketchat;
 pub mod standin;
 pub mod volcengine;
 
