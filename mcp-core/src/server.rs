@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 #[allow(deprecated)]
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, InitializeResult,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, SetLevelRequestParams, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest, CustomResult, ErrorCode,
+    Implementation, InitializeResult, JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+    SetLevelRequestParams, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -23,6 +24,7 @@ use crate::app::{App, AuditRecord};
 use crate::auth::{AuthMode, scopes_satisfied};
 use crate::config::Config;
 use crate::identity::Caller;
+use crate::telemetry::Escaped;
 use crate::telemetry::Metrics;
 use crate::tools::{Progress, ToolContext, ToolError, ToolSurface};
 
@@ -65,8 +67,8 @@ impl Drop for InFlight<'_> {
 /// A tools/call that could not even start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
-    /// No exposed tool has this name.
-    #[error("Unknown tool: {0}")]
+    /// No exposed tool has this name (held quoted, escaped and bounded: it is client input).
+    #[error("Unknown tool: {0}; call tools/list for the available tools")]
     UnknownTool(String),
 }
 
@@ -186,13 +188,13 @@ impl<A: App> Core<A> {
         let Some(def) = self.surface.get(name) else {
             // A bounded label: the attempted name is client input.
             self.metrics.tool_call("unknown", "unknown_tool", 0.0);
-            return Err(CallError::UnknownTool(name.to_owned()));
+            return Err(CallError::UnknownTool(bounded(name, MAX_ECHOED_NAME)));
         };
         let span = tracing::info_span!(
             "tool_call",
             tool = name,
-            caller = caller.id(),
-            role = caller.role_label(),
+            caller = %Escaped(caller.id()),
+            role = %Escaped(caller.role_label()),
             transport = caller.transport.map_or("-", |t| t.as_str()),
             outcome = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
@@ -212,7 +214,7 @@ impl<A: App> Core<A> {
                 Err(denial) => {
                     denied = true;
                     self.metrics.permission_denied(name, &denial.role);
-                    tracing::warn!(tool = name, role = %denial.role, "permission denied");
+                    tracing::warn!(tool = name, role = %Escaped(&denial.role), "permission denied");
                     return Err(ToolError::PermissionDenied(denial.message));
                 }
             };
@@ -278,8 +280,8 @@ impl<A: App> Core<A> {
             target: "audit",
             parent: &span,
             tool = %record.tool,
-            caller = %caller.id(),
-            role = %caller.role_label(),
+            caller = %Escaped(caller.id()),
+            role = %Escaped(caller.role_label()),
             args_digest = %record.arguments_digest,
             outcome = record.outcome,
             duration_ms = record.duration_ms,
@@ -303,6 +305,18 @@ impl<A: App> Core<A> {
             return parts.extensions.get::<Arc<Caller>>().cloned().unwrap_or_default();
         }
         extensions.get::<Arc<Caller>>().cloned().unwrap_or_else(|| self.fallback_caller.clone())
+    }
+}
+
+/// Longest tool or method name echoed back in an error message.
+const MAX_ECHOED_NAME: usize = 128;
+
+/// Client input made safe to echo in an error message: at most `max` characters, quoted, with
+/// control characters and quotes escaped (`"no_such_tool"`, `"a\nb"`, `"xxxx…"`).
+pub(crate) fn bounded(value: &str, max: usize) -> String {
+    match value.char_indices().nth(max) {
+        Some((cut, _)) => format!("{:?}…", value.get(..cut).unwrap_or_default()),
+        None => format!("{value:?}"),
     }
 }
 
@@ -379,6 +393,26 @@ impl<A: App> ServerHandler for Handler<A> {
         }
     }
 
+    /// A request rmcp did not recognise. A `tools/call` lands here when its params do not parse
+    /// (no `name`): that is invalid params (-32602), not an unknown method.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        if request.method == "tools/call" {
+            return Err(ErrorData::invalid_params(
+                "Invalid params: tools/call needs params.name (a tool name from tools/list) and optional params.arguments (an object)",
+                None,
+            ));
+        }
+        Err(ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: {}", bounded(&request.method, MAX_ECHOED_NAME)),
+            None,
+        ))
+    }
+
     #[allow(deprecated)] // logging/setLevel is deprecated by SEP-2577 but 2025-11-25 clients still send it
     async fn set_level(
         &self,
@@ -402,6 +436,27 @@ mod tests {
         assert_eq!(r["api_key"], "***");
         assert_eq!(r["nested"]["Password"], "***");
         assert_eq!(r["nested"]["list"][0]["access_token"], "***");
+    }
+
+    #[test]
+    fn echoed_names_are_quoted_escaped_and_bounded() {
+        assert_eq!(bounded("echo", 128), "\"echo\"");
+        assert_eq!(bounded("a b=c\nrole=ADMIN", 128), "\"a b=c\\nrole=ADMIN\"");
+        let long = "x".repeat(500);
+        let b = bounded(&long, 128);
+        assert!(b.len() < 140 && b.ends_with('…'), "{b}");
+        assert_eq!(CallError::UnknownTool(bounded("x\ny", 128)).to_string().lines().count(), 1);
+    }
+
+    #[test]
+    fn a_tools_call_without_name_reaches_the_custom_request_handler() {
+        use rmcp::model::{ClientJsonRpcMessage, ClientRequest};
+        let m: ClientJsonRpcMessage = serde_json::from_value(
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"arguments": {}}}),
+        )
+        .unwrap();
+        let ClientJsonRpcMessage::Request(r) = m else { panic!("not a request") };
+        assert!(matches!(r.request, ClientRequest::CustomRequest(_)), "{:?}", r.request);
     }
 
     #[test]

@@ -193,6 +193,12 @@ pub struct CoreConfig {
     pub shutdown_timeout_secs: u64,
     /// Maximum concurrent legacy SSE sessions.
     pub max_sse_sessions: usize,
+    /// Maximum concurrent Streamable HTTP sessions; past it, `initialize` is answered 503.
+    pub max_streamable_sessions: usize,
+    /// Time a client has to send a request's headers, in seconds (slow clients are cut off).
+    pub header_read_timeout_secs: u64,
+    /// Time a client has to send a whole request body, in seconds (408 past it).
+    pub body_read_timeout_secs: u64,
     /// Expose and allow only tools annotated read-only.
     pub read_only: bool,
     /// Tool allow/deny lists and description overrides.
@@ -223,6 +229,9 @@ impl Default for CoreConfig {
             request_timeout_secs: 60,
             shutdown_timeout_secs: 10,
             max_sse_sessions: 256,
+            max_streamable_sessions: 1024,
+            header_read_timeout_secs: 5,
+            body_read_timeout_secs: 30,
             read_only: false,
             tools: SurfaceConfig::default(),
             identity: IdentityConfig::default(),
@@ -254,6 +263,9 @@ pub const CORE_ENV: &[EnvVar] = &[
     EnvVar::new("MCP_REQUEST_TIMEOUT_SECS", "request_timeout_secs", EnvKind::Scalar),
     EnvVar::new("MCP_SHUTDOWN_TIMEOUT_SECS", "shutdown_timeout_secs", EnvKind::Scalar),
     EnvVar::new("MCP_MAX_SSE_SESSIONS", "max_sse_sessions", EnvKind::Scalar),
+    EnvVar::new("MCP_MAX_STREAMABLE_SESSIONS", "max_streamable_sessions", EnvKind::Scalar),
+    EnvVar::new("MCP_HEADER_READ_TIMEOUT_SECS", "header_read_timeout_secs", EnvKind::Scalar),
+    EnvVar::new("MCP_BODY_READ_TIMEOUT_SECS", "body_read_timeout_secs", EnvKind::Scalar),
     EnvVar::new("MCP_READ_ONLY", "read_only", EnvKind::Scalar),
     EnvVar::new("MCP_TOOLS_ENABLED", "tools.enabled", EnvKind::List),
     EnvVar::new("MCP_TOOLS_DISABLED", "tools.disabled", EnvKind::List),
@@ -411,6 +423,15 @@ fn validate_core(core: &CoreConfig) -> Result<(), ConfigError> {
     }
     if core.max_sse_sessions == 0 {
         return Err(ConfigError::new("max_sse_sessions", "must be at least 1"));
+    }
+    if core.max_streamable_sessions == 0 {
+        return Err(ConfigError::new("max_streamable_sessions", "must be at least 1"));
+    }
+    if core.header_read_timeout_secs == 0 {
+        return Err(ConfigError::new("header_read_timeout_secs", "must be at least 1"));
+    }
+    if core.body_read_timeout_secs == 0 {
+        return Err(ConfigError::new("body_read_timeout_secs", "must be at least 1"));
     }
     if let Some(url) = &core.public_url
         && !(url.starts_with("http://") || url.starts_with("https://"))

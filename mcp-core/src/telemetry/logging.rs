@@ -13,8 +13,42 @@ pub fn init_logging(filter: &str, format: LogFormat) {
         tracing_subscriber::fmt().with_env_filter(env_filter(filter)).with_writer(std::io::stderr).with_target(true);
     let _ = match format {
         LogFormat::Text => builder.with_ansi(false).try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => {
+            let installed = builder.json().flatten_event(true).with_current_span(true).try_init();
+            if installed.is_ok() {
+                JSON_LOGS.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            installed
+        }
     };
+}
+
+/// Set once JSON logs are installed: the JSON formatter escapes every value itself.
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A caller-supplied value in a log field (email, user id, role, session owner): printed as is
+/// when it is a plain token, quoted and escaped otherwise, so that in text logs
+/// `eve@x.com role=ADMIN` cannot pass for a second `role` field (nor a newline for a new line).
+/// In JSON logs (which escape values themselves) it is printed as is.
+#[derive(Clone, Copy)]
+pub struct Escaped<'a>(pub &'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plain = JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed)
+            || !self.0.is_empty()
+                && self
+                    .0
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-' | ':' | '/' | '+'));
+        if plain { f.write_str(self.0) } else { write!(f, "{:?}", self.0) }
+    }
+}
+
+impl std::fmt::Debug for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The filter for `filter`, with rmcp's per-request INFO lines turned off.
@@ -35,7 +69,17 @@ fn env_filter(filter: &str) -> EnvFilter {
 
 #[cfg(test)]
 mod tests {
-    use super::env_filter;
+    use super::{Escaped, env_filter};
+
+    #[test]
+    fn caller_values_cannot_forge_fields() {
+        assert_eq!(Escaped("eve@x.com").to_string(), "eve@x.com");
+        assert_eq!(Escaped("u-1").to_string(), "u-1");
+        assert_eq!(Escaped("eve@x.com role=ADMIN").to_string(), "\"eve@x.com role=ADMIN\"");
+        assert_eq!(Escaped("a\nb").to_string(), "\"a\\nb\"");
+        assert_eq!(Escaped("say \"hi\"").to_string(), "\"say \\\"hi\\\"\"");
+        assert_eq!(Escaped("").to_string(), "\"\"");
+    }
 
     #[test]
     fn rmcp_info_is_quiet_at_info_and_below() {

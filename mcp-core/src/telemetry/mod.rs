@@ -3,5 +3,5 @@
 mod logging;
 mod metrics;
 
-pub use logging::init_logging;
+pub use logging::{Escaped, init_logging};
 pub use metrics::{Metrics, Outcome};

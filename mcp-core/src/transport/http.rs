@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures::StreamExt as _;
 use http::StatusCode;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -17,6 +18,7 @@ use tracing::Instrument;
 
 use super::caller::IdentityResolver;
 use super::guard::HostGuard;
+use super::sessions::{Access, SessionOwners, owner_key};
 use super::{compat, sse};
 use crate::app::App;
 use crate::auth::Authenticator;
@@ -34,7 +36,10 @@ pub struct HttpState<A: App> {
     guard: HostGuard,
     pub(super) sse: sse::SseSessions,
     sessions: Arc<LocalSessionManager>,
+    /// Owners and in-flight request ids of the Streamable HTTP sessions.
+    owners: Arc<SessionOwners>,
     pub(super) body_limit: usize,
+    body_timeout: std::time::Duration,
     scoped_tools: bool,
 }
 
@@ -47,6 +52,8 @@ impl<A: App> HttpState<A> {
         let scoped_tools =
             c.auth == crate::auth::AuthMode::Oauth && core.surface.iter().any(|t| !t.required_scopes().is_empty());
         let body_limit = c.body_limit_bytes;
+        let owners = Arc::new(SessionOwners::new(c.max_streamable_sessions));
+        let body_timeout = std::time::Duration::from_secs(c.body_read_timeout_secs);
         Arc::new(Self {
             core,
             auth,
@@ -54,7 +61,9 @@ impl<A: App> HttpState<A> {
             guard,
             sse,
             sessions: Arc::new(LocalSessionManager::default()),
+            owners,
             body_limit,
+            body_timeout,
             scoped_tools,
         })
     }
@@ -72,7 +81,9 @@ pub fn app<A: App>(state: Arc<HttpState<A>>) -> Router {
     let handler = Handler(state.core.clone());
     let mcp = StreamableHttpService::new(move || Ok(handler.clone()), state.sessions.clone(), mcp_config);
 
-    let mut protected = Router::new().route_service("/mcp", mcp);
+    let mut protected = Router::new()
+        .route_service("/mcp", mcp)
+        .route_layer(middleware::from_fn_with_state(state.clone(), streamable::<A>));
     if A::COMPAT_SHIM {
         protected =
             protected.route("/mcp/tools", get(compat::list::<A>)).route("/mcp/call-tool", post(compat::call::<A>));
@@ -121,13 +132,12 @@ async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request
         .is_some_and(|len| len > state.body_limit);
     let span = tracing::info_span!("http_request", method = %request.method(), path, status = tracing::field::Empty);
     let response = if too_big {
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Payload Too Large: request bodies are limited to {} bytes", state.body_limit),
-        )
-            .into_response()
+        payload_too_large(state.body_limit)
     } else {
-        next.run(request).instrument(span.clone()).await
+        match read_body(request, state.body_limit, state.body_timeout).await {
+            Ok(request) => next.run(request).instrument(span.clone()).await,
+            Err(refused) => refused,
+        }
     };
     span.record("status", response.status().as_u16());
     // rmcp answers a successful session DELETE with 202; clients (the Python SDK among them) expect
@@ -139,15 +149,197 @@ async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request
     } else {
         response
     };
-    // rmcp answers an unparsable JSON body with 415; to the client that is a JSON-RPC parse error (400).
+    // rmcp answers an unparsable JSON body with 415 (the `streamable` layer answers first; this
+    // is a safety net): to the client that is a JSON-RPC parse error (400).
     let response = if json_post && path == "/mcp" && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        let body = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error: the body is not a valid JSON-RPC message"}});
-        (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+        jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            -32700,
+            "Parse error: the body is not a valid JSON-RPC message".into(),
+        )
     } else {
         response
     };
     state.core.metrics.http_request(path, response.status().as_u16());
     response
+}
+
+fn payload_too_large(limit: usize) -> Response {
+    (StatusCode::PAYLOAD_TOO_LARGE, format!("Payload Too Large: request bodies are limited to {limit} bytes"))
+        .into_response()
+}
+
+/// Read the whole request body within `timeout` and `limit` (a client trickling its body is cut
+/// off with 408; a malformed body, e.g. broken chunked encoding, is the client's error, 400), and
+/// hand the request on with the body in memory.
+async fn read_body(request: Request, limit: usize, timeout: std::time::Duration) -> Result<Request, Response> {
+    use http_body_util::BodyExt as _;
+    let (parts, body) = request.into_parts();
+    if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+        return Ok(Request::from_parts(parts, body));
+    }
+    match tokio::time::timeout(timeout, http_body_util::Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => Ok(Request::from_parts(parts, Body::from(collected.to_bytes()))),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(payload_too_large(limit)),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "unreadable request body");
+            Err((StatusCode::BAD_REQUEST, "Bad Request: the request body is malformed (e.g. broken chunked encoding)")
+                .into_response())
+        }
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            [(http::header::CONNECTION, "close")],
+            format!("Request Timeout: the request body was not received within {} s", timeout.as_secs()),
+        )
+            .into_response()),
+    }
+}
+
+/// A JSON-RPC error response with the given HTTP status.
+pub(super) fn jsonrpc_error(status: StatusCode, id: Option<serde_json::Value>, code: i64, message: String) -> Response {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+    (status, axum::Json(body)).into_response()
+}
+
+/// The JSON-RPC id of a body that is JSON but not a valid message, if it has a usable one.
+pub(super) fn loose_id(bytes: &[u8]) -> Option<serde_json::Value> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    value.get("id").filter(|id| id.is_string() || id.is_number()).cloned()
+}
+
+/// Parse a POSTed JSON-RPC message the way the spec numbers its errors: not JSON is -32700 (parse
+/// error), JSON that is not a valid message is -32600 (invalid request).
+pub(super) fn parse_message(bytes: &[u8]) -> Result<rmcp::model::ClientJsonRpcMessage, Box<Response>> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Box::new(match e.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                None,
+                -32700,
+                format!("Parse error: the body is not valid JSON (line {}, column {})", e.line(), e.column()),
+            ),
+            _ => jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                loose_id(bytes),
+                -32600,
+                "Invalid Request: the body is JSON but not a valid JSON-RPC 2.0 message".into(),
+            ),
+        })
+    })
+}
+
+/// The `/mcp` layer (inside authentication): JSON-RPC error codes as the spec has them, and in
+/// stateful mode session ownership (a session answers only the credential that opened it; others
+/// get 404), exclusive request ids within a session, and the cap on concurrent sessions.
+async fn streamable<A: App>(State(state): State<Arc<HttpState<A>>>, request: Request, next: Next) -> Response {
+    let stateful = !state.core.config.core.stateless;
+    let caller = request.extensions().get::<Arc<crate::identity::Caller>>().cloned().unwrap_or_default();
+    let owner = owner_key(&caller);
+    let session = request.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let method = request.method().clone();
+    let json_post = method == http::Method::POST
+        && request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+
+    if stateful
+        && let Some(id) = &session
+        && state.owners.access(id, &owner) == Access::Foreign
+    {
+        tracing::warn!(caller = ?owner, "refused a session opened by another credential");
+        return (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response();
+    }
+
+    let mut request = request;
+    let mut request_id = None;
+    let mut initialize = false;
+    if json_post {
+        let (parts, body) = request.into_parts();
+        // The body is in memory already (read_body): this does not wait on the client.
+        let bytes = match axum::body::to_bytes(body, state.body_limit).await {
+            Ok(b) => b,
+            Err(_) => return payload_too_large(state.body_limit),
+        };
+        match parse_message(&bytes) {
+            Ok(rmcp::model::ClientJsonRpcMessage::Request(r)) => {
+                request_id = Some(serde_json::to_string(&r.id).unwrap_or_default());
+                initialize = matches!(r.request, rmcp::model::ClientRequest::InitializeRequest(_));
+            }
+            Ok(_) => {}
+            Err(refused) => return *refused,
+        }
+        request = Request::from_parts(parts, Body::from(bytes));
+    }
+    if !stateful {
+        return next.run(request).await;
+    }
+
+    match (&session, &method) {
+        // A new session (initialize): count it against the cap, record its owner.
+        // (Requests of the session-less 2026-07-28 era are answered without a session: not counted.)
+        (None, &http::Method::POST) if initialize => {
+            let live = state.sessions.sessions.read().await;
+            let reserved = state.owners.reserve(|id| live.contains_key(id));
+            drop(live);
+            let Some(_reservation) = reserved else {
+                let max = state.core.config.core.max_streamable_sessions;
+                tracing::warn!(max, "Streamable HTTP session cap reached; initialize refused");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(http::header::RETRY_AFTER, "5")],
+                    format!(
+                        "Service Unavailable: the limit of {max} concurrent Streamable HTTP sessions is reached (max_streamable_sessions); retry later or end unused sessions with DELETE"
+                    ),
+                )
+                    .into_response();
+            };
+            let response = next.run(request).await;
+            if let Some(id) = response.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()) {
+                state.owners.record(id, owner);
+            }
+            response
+        }
+        (Some(id), &http::Method::POST) => {
+            let guard = match request_id.as_deref().map(|rid| state.owners.begin_guarded(id, rid)) {
+                None => None,
+                Some(Ok(guard)) => Some(guard),
+                Some(Err(refusal)) => {
+                    let rid = request_id.as_deref().unwrap_or_default();
+                    let id_value = serde_json::from_str::<serde_json::Value>(rid).ok();
+                    let status = match refusal {
+                        super::sessions::Refusal::Duplicate => StatusCode::BAD_REQUEST,
+                        super::sessions::Refusal::TooMany => StatusCode::TOO_MANY_REQUESTS,
+                    };
+                    return jsonrpc_error(status, id_value, -32600, refusal.message(rid));
+                }
+            };
+            let response = next.run(request).await;
+            match guard {
+                // The id stays in use until the response stream has ended (or the client dropped it).
+                Some(guard) => {
+                    let (parts, body) = response.into_parts();
+                    let body = body.into_data_stream().map(move |chunk| {
+                        let _in_flight = &guard;
+                        chunk
+                    });
+                    Response::from_parts(parts, Body::from_stream(body))
+                }
+                None => response,
+            }
+        }
+        (Some(id), &http::Method::DELETE) => {
+            let id = id.clone();
+            let response = next.run(request).await;
+            if response.status().is_success() {
+                state.owners.forget(&id);
+            }
+            response
+        }
+        _ => next.run(request).await,
+    }
 }
 
 /// Map a matched route to a bounded label.
@@ -194,7 +386,11 @@ async fn authenticate<A: App>(State(state): State<Arc<HttpState<A>>>, request: R
         Ok(p) => p,
         Err(failure) => {
             state.core.metrics.auth_failure(failure.reason());
-            tracing::warn!(reason = failure.reason(), path = %request.uri().path(), "authentication failed");
+            tracing::warn!(
+                reason = failure.reason(),
+                path = %crate::telemetry::Escaped(request.uri().path()),
+                "authentication failed"
+            );
             return state.auth.unauthorized(&failure);
         }
     };

@@ -19,21 +19,25 @@ use rmcp::ServiceExt;
 use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
 use serde::Deserialize;
 
-use super::http::HttpState;
+use super::http::{HttpState, jsonrpc_error, parse_message};
+use super::sessions::{Access, Refusal, SessionOwners, owner_key};
 use crate::app::App;
+use crate::identity::Caller;
 use crate::server::Handler;
 
 const CHANNEL_CAPACITY: usize = 64;
 
-/// Open legacy sessions, capped.
+/// Open legacy sessions, capped, with their owners and in-flight request ids.
 pub(crate) struct SseSessions {
     map: Mutex<HashMap<String, mpsc::Sender<ClientJsonRpcMessage>>>,
+    owners: SessionOwners,
     max: usize,
 }
 
 impl SseSessions {
     pub(crate) fn new(max: usize) -> Self {
-        Self { map: Mutex::new(HashMap::new()), max }
+        // The cap is enforced on `map`; the owners' own cap is not used.
+        Self { map: Mutex::new(HashMap::new()), owners: SessionOwners::new(usize::MAX), max }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<ClientJsonRpcMessage>>> {
@@ -54,13 +58,24 @@ struct SessionGuard<A: App> {
 impl<A: App> Drop for SessionGuard<A> {
     fn drop(&mut self) {
         self.state.sse.lock().remove(&self.id);
+        self.state.sse.owners.forget(&self.id);
         self.state.core.metrics.add_sessions("sse", -1);
         tracing::debug!(session = %self.id, "SSE session closed");
     }
 }
 
-/// `GET /sse`.
-pub(crate) async fn open<A: App>(State(state): State<Arc<HttpState<A>>>) -> Response {
+/// The request id of a server message that answers a request (response or error).
+fn answered_id(message: &ServerJsonRpcMessage) -> Option<String> {
+    match message {
+        ServerJsonRpcMessage::Response(r) => serde_json::to_string(&r.id).ok(),
+        ServerJsonRpcMessage::Error(e) => e.id.as_ref().and_then(|id| serde_json::to_string(id).ok()),
+        _ => None,
+    }
+}
+
+/// `GET /sse`. The session belongs to the credential that opens it.
+pub(crate) async fn open<A: App>(State(state): State<Arc<HttpState<A>>>, request: Request) -> Response {
+    let caller = request.extensions().get::<Arc<Caller>>().cloned().unwrap_or_default();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (to_server, from_client) = mpsc::channel::<ClientJsonRpcMessage>(CHANNEL_CAPACITY);
     let (to_client, from_server) = mpsc::channel::<ServerJsonRpcMessage>(CHANNEL_CAPACITY);
@@ -75,6 +90,7 @@ pub(crate) async fn open<A: App>(State(state): State<Arc<HttpState<A>>>) -> Resp
                 .into_response();
         }
         map.insert(id.clone(), to_server);
+        state.sse.owners.record(&id, owner_key(&caller));
     }
     state.core.metrics.add_sessions("sse", 1);
     tracing::debug!(session = %id, "SSE session opened");
@@ -94,7 +110,10 @@ pub(crate) async fn open<A: App>(State(state): State<Arc<HttpState<A>>>) -> Resp
         Ok::<_, Infallible>(Event::default().event("endpoint").data(format!("/messages?sessionId={id}")))
     });
     let messages = from_server.map(move |message| {
-        let _keep = &guard;
+        // The answer is on its way: its request id may be used again.
+        if let Some(answered) = answered_id(&message) {
+            guard.state.sse.owners.end(&guard.id, &answered);
+        }
         let data = serde_json::to_string(&message).unwrap_or_else(|_| "{}".into());
         Ok::<_, Infallible>(Event::default().event("message").data(data))
     });
@@ -109,11 +128,6 @@ pub(crate) struct SessionQuery {
     session_id: Option<String>,
 }
 
-fn jsonrpc_error(status: StatusCode, code: i64, message: String) -> Response {
-    let body = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
-    (status, axum::Json(body)).into_response()
-}
-
 /// `POST /messages?sessionId=...`.
 pub(crate) async fn post<A: App>(
     State(state): State<Arc<HttpState<A>>>,
@@ -123,22 +137,42 @@ pub(crate) async fn post<A: App>(
     let Some(session_id) = query.session_id else {
         return (StatusCode::BAD_REQUEST, "Bad Request: the sessionId query parameter is required").into_response();
     };
+    let caller = request.extensions().get::<Arc<Caller>>().cloned().unwrap_or_default();
+    let not_found = || {
+        (StatusCode::NOT_FOUND, "Not Found: unknown or closed SSE session; open a new one with GET /sse")
+            .into_response()
+    };
+    let owner = owner_key(&caller);
+    if state.sse.owners.access(&session_id, &owner) == Access::Foreign {
+        tracing::warn!(caller = ?owner, "refused a POST into an SSE session opened by another credential");
+        return not_found();
+    }
     let Some(mut sender) = state.sse.sender(&session_id) else {
-        return (StatusCode::NOT_FOUND, "Not Found: unknown or closed SSE session; open a new one with GET /sse")
-            .into_response();
+        return not_found();
     };
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, state.body_limit).await {
         Ok(b) => b,
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large").into_response(),
     };
-    let mut message: ClientJsonRpcMessage = match serde_json::from_slice(&bytes) {
+    let mut message = match parse_message(&bytes) {
         Ok(m) => m,
-        Err(e) if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() => {
-            return jsonrpc_error(StatusCode::BAD_REQUEST, -32700, format!("Parse error: {e}"));
-        }
-        Err(e) => return jsonrpc_error(StatusCode::BAD_REQUEST, -32600, format!("Invalid Request: {e}")),
+        Err(refused) => return *refused,
     };
+    let request_id = match &message {
+        ClientJsonRpcMessage::Request(r) => serde_json::to_string(&r.id).ok(),
+        _ => None,
+    };
+    if let Some(rid) = &request_id
+        && let Err(refusal) = state.sse.owners.begin(&session_id, rid)
+    {
+        let status = match refusal {
+            Refusal::Duplicate => StatusCode::BAD_REQUEST,
+            Refusal::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        };
+        let id = serde_json::from_str::<serde_json::Value>(rid).ok();
+        return jsonrpc_error(status, id, -32600, refusal.message(rid));
+    }
     match &mut message {
         ClientJsonRpcMessage::Request(req) => {
             req.request.extensions_mut().insert(parts);
@@ -149,6 +183,9 @@ pub(crate) async fn post<A: App>(
         _ => {}
     }
     if sender.send(message).await.is_err() {
+        if let Some(rid) = &request_id {
+            state.sse.owners.end(&session_id, rid);
+        }
         return (StatusCode::NOT_FOUND, "Not Found: the SSE session has closed").into_response();
     }
     StatusCode::ACCEPTED.into_response()

@@ -5,6 +5,7 @@ mod common;
 mod compat;
 mod config;
 mod credentials;
+mod hardening;
 mod http_matrix;
 mod identity;
 mod oauth;

@@ -4,6 +4,7 @@
 mod binary;
 mod common;
 mod deploy;
+mod logs;
 mod permissions;
 mod surface;
 mod tools_admin;
