@@ -325,3 +325,29 @@ async fn line_numbers_survive_crlf_blank_lines_and_quoted_line_breaks() {
         import(&db, "well_id,report_date,md_m,footage_m,drilling_hours\r\n\r\nZT-102,2026-03-01,1,2,1", false).await;
     assert_eq!(rejected(&r), vec![(3, "footage_m = 2 m is larger than md_m = 1 m (the total depth)")]);
 }
+
+#[tokio::test]
+async fn imports_refuse_two_digit_and_far_years() {
+    let db = open().await;
+    three_wells(&db).await;
+    let csv = "well_id,report_date,md_m,footage_m,drilling_hours\n\
+               ZT-102,26-03-01,100,100,10\n\
+               ZT-102,1899-03-02,150,50,10\n\
+               ZT-102,2201-03-03,200,50,10\n";
+    let r = import(&db, csv, false).await;
+    assert_eq!(
+        rejected(&r),
+        vec![
+            (2, "report_date '26-03-01' has a 2-digit year: write the year with four digits (YYYY-MM-DD)"),
+            (3, "report_date '1899-03-02' is outside the years 1900-2200"),
+            (4, "report_date '2201-03-03' is outside the years 1900-2200"),
+        ]
+    );
+    let json = r#"{"wells": [{"id": "ZT-170", "name": "n", "field": "f", "block": "Block-A", "spud_date": "26-01-01"}],
+                   "reports": [{"well_id": "ZT-102", "report_date": "0026-03-01", "md_m": 1, "footage_m": 1, "drilling_hours": 1}]}"#;
+    let r = import_json(&db.store, &all(), Cursor::new(json.to_string()), false).await.unwrap();
+    assert_eq!(r.rejected.len(), 2, "{r:?}");
+    assert!(r.rejected[0].reason.contains("'26-01-01' has a 2-digit year"), "{r:?}");
+    assert!(r.rejected[1].reason.contains("'0026-03-01' is outside the years 1900-2200"), "{r:?}");
+    assert_eq!(db.store.count_reports().await.unwrap(), 0);
+}

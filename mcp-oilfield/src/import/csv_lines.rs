@@ -151,9 +151,7 @@ fn parse_line(cols: &[Col], record: &csv::StringRecord) -> Result<Line, String> 
     ];
     let mut date = |c: Col, name: &str| -> Option<NaiveDate> {
         let v = cell(c)?;
-        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| errors.push(format!("{name} '{v}' is not a date (use YYYY-MM-DD)")))
-            .ok()
+        crate::domain::parse_iso_date(v).map_err(|e| errors.push(format!("{name} {e}"))).ok()
     };
     let report_date = date(Col::ReportDate, "report_date");
     let spud_date = date(Col::SpudDate, "spud_date");

@@ -74,3 +74,30 @@ async fn soft_delete_hides_and_admin_restores() {
     let msg = fails(&mut user, "delete_drilling_record", json!({"well_id": "W001", "report_date": date})).await;
     assert_eq!(msg, "Permission denied: role USER may not use tool delete_drilling_record (requires delete)");
 }
+
+#[tokio::test]
+async fn two_digit_and_far_years_are_refused_in_every_argument() {
+    let f = fixture("").await;
+    let mut c = f.client(Some("ADMIN")).await;
+    let msg = fails(
+        &mut c,
+        "create_well",
+        json!({"id": "ZT-171", "name": "n", "field": "Zhongtai", "block": "Block-A", "spud_date": "26-01-01"}),
+    )
+    .await;
+    assert!(msg.contains("'26-01-01' has a 2-digit year"), "{msg}");
+    let msg = fails(
+        &mut c,
+        "add_drilling_record",
+        json!({"well_id": "ZT-101", "report_date": "2300-01-01", "md_m": 1, "footage_m": 1, "drilling_hours": 1}),
+    )
+    .await;
+    assert!(msg.contains("'2300-01-01' is outside the years 1900-2200"), "{msg}");
+    let msg = fails(&mut c, "delete_drilling_record", json!({"well_id": "ZT-101", "report_date": "26-03-01"})).await;
+    assert!(msg.contains("'26-03-01' has a 2-digit year"), "{msg}");
+    let msg =
+        fails(&mut c, "query_drilling_data", json!({"well_id": "ZT-101", "period": "26-03-01..2026-03-05"})).await;
+    assert!(msg.contains("'26-03-01' has a 2-digit year"), "{msg}");
+    let msg = fails(&mut c, "get_daily_report", json!({"well_id": "ZT-101", "date": "1850-03-01"})).await;
+    assert!(msg.contains("'1850-03-01' is outside the years 1900-2200"), "{msg}");
+}
