@@ -165,3 +165,36 @@ async fn configured_roles_replace_the_default_ones() {
     .await;
     assert!(msg.contains("role USER is not configured and was treated as GUEST"), "{msg}");
 }
+
+#[tokio::test]
+async fn a_block_limited_write_does_not_reveal_wells_of_other_blocks() {
+    let roles = "  roles:\n    ADMIN: {permissions: [read, write, delete, admin]}\n    GUEST: {permissions: [read]}\n    ENGINEER_A: {permissions: [read, write, admin], blocks: [Block-A]}\n";
+    let f = fixture(roles).await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    // XY-009 lives in another block; W002 too, and is soft-deleted.
+    let (_, xy) = ok(&mut admin, "get_well", json!({"well_id": "XY-009"})).await;
+    assert_ne!(xy["well"]["block"], "Block-A");
+    ok(&mut admin, "delete_well", json!({"well_id": "W002"})).await;
+    let mut eng = f.client(Some("ENGINEER_A")).await;
+    for id in ["XY-009", "W002"] {
+        let msg =
+            fails(&mut eng, "create_well", json!({"id": id, "name": "mine", "field": "Zhongtai", "block": "Block-A"}))
+                .await;
+        assert_eq!(
+            msg,
+            format!(
+                "well id {id} is not available: it is outside the data you may access (blocks Block-A); choose another id"
+            ),
+        );
+        let csv = format!(
+            "well_id,well_name,field,block,report_date,md_m,footage_m,drilling_hours\n{id},mine,Zhongtai,Block-A,2026-01-02,10,10,1\n"
+        );
+        let msg = fails(&mut eng, "import_data", json!({"data": csv})).await;
+        assert!(msg.contains(&format!("well id {id} is not available")) && !msg.contains("exist"), "{msg}");
+    }
+    // A well the caller can see is still answered plainly.
+    let msg =
+        fails(&mut eng, "create_well", json!({"id": "ZT-101", "name": "dup", "field": "Zhongtai", "block": "Block-A"}))
+            .await;
+    assert!(msg.ends_with("well ZT-101 already exists"), "{msg}");
+}
