@@ -22,6 +22,7 @@ pub struct Oilfield {
     /// Where exports are written.
     pub export_dir: PathBuf,
     audit: AuditWriter,
+    pruner: Option<crate::audit_pruner::AuditPruner>,
 }
 
 /// Flags of `mcp-oilfield` (besides the common ones).
@@ -74,11 +75,13 @@ impl Oilfield {
             }
         }
         let audit = AuditWriter::start(store.clone());
+        let pruner = crate::audit_pruner::AuditPruner::start(store.clone(), config);
         Ok(Self {
             store,
             policy: Policy::new(&config.effective_roles(), &config.fallback_role),
             export_dir: config.export_dir.clone(),
             audit,
+            pruner,
         })
     }
 
@@ -176,11 +179,17 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
             rows_affected: record.affected.and_then(|n| i64::try_from(n).ok()),
             duration_ms: i64::try_from(record.duration_ms).unwrap_or(i64::MAX),
             message: record.message.clone(),
+            arguments_digest: Some(record.arguments_digest.clone()),
+            blocks: Vec::new(),
+            fields: Vec::new(),
         };
         self.audit.record(entry);
     }
 
     async fn on_shutdown(&self) {
+        if let Some(pruner) = &self.pruner {
+            pruner.stop().await;
+        }
         self.audit.flush().await;
     }
 

@@ -18,6 +18,7 @@
 //! to every read. See `schema` for how soft deletes interact with "one report per well per day".
 
 mod audit;
+pub mod audit_args;
 mod error;
 mod pool;
 pub(crate) mod reports;
@@ -38,7 +39,7 @@ use rusqlite::Connection;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-pub use audit::{AuditEntry, AuditQuery};
+pub use audit::{AuditEntry, AuditQuery, PRUNE_BATCH};
 pub use error::DbError;
 pub use pool::POOL_WAIT;
 pub use schema::SCHEMA_VERSION;

@@ -134,7 +134,10 @@ fn stdio_writes_only_protocol_to_stdout() {
     let log = rt.block_on(async {
         let store = mcp_oilfield::db::Store::open(&dir.path().join("s.db"), 1).await.unwrap();
         store
-            .query_audit(mcp_oilfield::db::AuditQuery { tool: Some("get_well".into()), ..Default::default() })
+            .query_audit(
+                &mcp_oilfield::db::Scope::all(),
+                mcp_oilfield::db::AuditQuery { tool: Some("get_well".into()), ..Default::default() },
+            )
             .await
             .unwrap()
     });

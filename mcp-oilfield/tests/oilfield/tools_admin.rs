@@ -193,3 +193,66 @@ async fn both_export_formats_round_trip_every_well_and_report() {
         }
     }
 }
+
+/// Bytes of the database and its write-ahead log.
+fn db_bytes(dir: &std::path::Path) -> u64 {
+    ["oil.db", "oil.db-wal"].iter().filter_map(|f| std::fs::metadata(dir.join(f)).ok()).map(|m| m.len()).sum()
+}
+
+#[tokio::test]
+async fn a_denied_huge_import_adds_a_bounded_audit_row() {
+    let f = fixture("").await;
+    let mut user = f.client(Some("USER")).await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    ok(&mut admin, "query_audit_log", json!({})).await; // the audit writer has settled
+    let before = db_bytes(f.dir.path());
+    let data = "x".repeat(3 * 1024 * 1024);
+    let msg = fails(&mut user, "import_data", json!({"data": data})).await;
+    assert!(msg.starts_with("Permission denied: role USER may not use tool import_data"), "{msg}");
+    let (_, log) = ok(&mut admin, "query_audit_log", json!({"tool": "import_data"})).await;
+    let row = &log["items"][0];
+    assert_eq!(row["outcome"], "denied", "{row}");
+    let kept = row["arguments"]["data"].as_str().unwrap();
+    assert!(kept.ends_with("…[cut: 3145728 bytes]") && kept.len() < 2048, "{}", &kept[kept.len() - 40..]);
+    assert_eq!(row["arguments_digest"].as_str().map(str::len), Some(16), "the core's digest of the whole: {row}");
+    let stored: i64 = rusqlite::Connection::open(f.dir.path().join("oil.db"))
+        .unwrap()
+        .query_row("SELECT max(length(arguments)) FROM audit_log WHERE tool = 'import_data'", [], |r| r.get(0))
+        .unwrap();
+    assert!(stored < 2048, "{stored} bytes of arguments stored");
+    let grown = db_bytes(f.dir.path()).saturating_sub(before);
+    assert!(grown < 512 * 1024, "the database grew by {grown} bytes");
+}
+
+#[tokio::test]
+async fn a_block_limited_admin_reads_only_the_audit_rows_about_its_blocks() {
+    let roles = "  roles:\n    ADMIN: {permissions: [read, write, delete, admin]}\n    GUEST: {permissions: [read]}\n    ADMIN_A: {permissions: [read, write, delete, admin], blocks: [Block-A]}\n";
+    let f = fixture(roles).await;
+    let mut guest = f.client(Some("GUEST")).await;
+    ok(&mut guest, "get_well", json!({"well_id": "zt101"})).await; // Block-A
+    ok(&mut guest, "get_well", json!({"well_id": "XY-009"})).await; // another block
+    ok(&mut guest, "compare_wells", json!({"well_ids": ["ZT-101", "XY-009"], "metric": "footage"})).await;
+    ok(&mut guest, "list_wells", json!({"block": "Block-A"})).await;
+    ok(&mut guest, "list_wells", json!({})).await; // about no block
+    let mut full = f.client(Some("ADMIN")).await;
+    let (_, all) = ok(&mut full, "query_audit_log", json!({"caller": "guest-user", "limit": 100})).await;
+    assert_eq!(all["total"], 5, "{all}");
+    let mut limited = f.client(Some("ADMIN_A")).await;
+    let (text, mine) = ok(&mut limited, "query_audit_log", json!({"caller": "guest-user", "limit": 100})).await;
+    let seen: Vec<(String, serde_json::Value)> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["tool"].as_str().unwrap().to_owned(), e["arguments"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("list_wells".to_owned(), json!({"block": "Block-A"})), ("get_well".to_owned(), json!({"well_id": "zt101"}))],
+        "{text}"
+    );
+    assert_eq!(mine["total"], 2);
+    assert!(mine["items"].as_array().unwrap().iter().all(|e| e["blocks"] == json!(["block-a"])), "{mine}");
+    // Filters do not widen it.
+    let (_, other) = ok(&mut limited, "query_audit_log", json!({"tool": "get_well", "limit": 100})).await;
+    assert!(other["items"].as_array().unwrap().iter().all(|e| e["arguments"]["well_id"] == "zt101"), "{other}");
+}
