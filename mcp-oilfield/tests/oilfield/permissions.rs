@@ -101,8 +101,13 @@ async fn block_limited_role_sees_and_writes_only_its_blocks() {
     // a well of another block is "unknown" for this role, in every tool
     let msg = fails(&mut eng, "get_well", json!({"well_id": "XY-009"})).await;
     assert!(msg.starts_with("Unknown well XY-009"), "{msg}");
-    fails(&mut eng, "query_drilling_data", json!({"well_id": "XY-009"})).await;
-    fails(&mut eng, "compare_wells", json!({"well_ids": ["ZT-101", "XY-009"], "metric": "footage"})).await;
+    for (tool, args) in [
+        ("query_drilling_data", json!({"well_id": "XY-009"})),
+        ("compare_wells", json!({"well_ids": ["ZT-101", "XY-009"], "metric": "footage"})),
+    ] {
+        let msg = fails(&mut eng, tool, args).await;
+        assert!(msg.starts_with("Unknown well XY-009"), "{tool}: {msg}");
+    }
     // arguments cannot widen the scope: filtering by another block yields nothing
     let (_, other) = ok(&mut eng, "list_wells", json!({"block": "Block-C"})).await;
     assert_eq!(other["total"], 0);
@@ -110,7 +115,11 @@ async fn block_limited_role_sees_and_writes_only_its_blocks() {
     let msg =
         fails(&mut eng, "create_well", json!({"id": "ZT-199", "name": "x", "field": "Zhongtai", "block": "Block-C"}))
             .await;
-    assert!(msg.to_lowercase().contains("block"), "{msg}");
+    assert!(
+        msg.contains("cannot be created in block Block-C")
+            && msg.contains("outside the data you may access (blocks Block-A)"),
+        "{msg}"
+    );
     ok(&mut eng, "create_well", json!({"id": "ZT-198", "name": "New A", "field": "Zhongtai", "block": "Block-A"}))
         .await;
 }
