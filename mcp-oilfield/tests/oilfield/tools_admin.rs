@@ -256,3 +256,55 @@ async fn a_block_limited_admin_reads_only_the_audit_rows_about_its_blocks() {
     let (_, other) = ok(&mut limited, "query_audit_log", json!({"tool": "get_well", "limit": 100})).await;
     assert!(other["items"].as_array().unwrap().iter().all(|e| e["arguments"]["well_id"] == "zt101"), "{other}");
 }
+
+#[tokio::test]
+async fn export_and_import_by_a_block_limited_admin_stay_in_its_blocks() {
+    let roles = "  roles:\n    ADMIN: {permissions: [read, write, delete, admin]}\n    GUEST: {permissions: [read]}\n    ADMIN_A: {permissions: [read, write, delete, admin], blocks: [Block-A]}\n";
+    let f = fixture(roles).await;
+    let mut a = f.client(Some("ADMIN_A")).await;
+    for format in ["csv", "json"] {
+        let (_, r) = ok(&mut a, "export_all_data", json!({"format": format})).await;
+        let text = std::fs::read_to_string(r["path"].as_str().unwrap()).unwrap();
+        assert!(text.contains("ZT-101") && text.contains("Block-A"), "{format}");
+        for other in ["XY-009", "W001", "Block-B", "Block-C", "Block-D"] {
+            assert!(!text.contains(other), "{format} export of a Block-A admin contains {other}");
+        }
+    }
+    // Arguments cannot widen it: another block's wells are unknown, another block is empty.
+    let msg = fails(&mut a, "export_all_data", json!({"format": "csv", "well_ids": ["XY-009"]})).await;
+    assert!(msg.starts_with("Unknown well XY-009"), "{msg}");
+    let (_, r) = ok(&mut a, "export_all_data", json!({"format": "json", "blocks": ["Block-C"]})).await;
+    assert_eq!((r["wells"].as_u64(), r["reports"].as_u64()), (Some(0), Some(0)), "{r}");
+    // Import: reports of another block's well and wells created in another block are refused,
+    // and nothing of the file is written.
+    let csv = "well_id,well_name,field,block,report_date,md_m,footage_m,drilling_hours\n\
+               XY-009,,,,2026-01-02,10,10,1\n\
+               ZT-180,New,Zhongtai,Block-C,2026-01-02,10,10,1\n\
+               ZT-181,Mine,Zhongtai,Block-A,2026-01-02,10,10,1\n";
+    let msg = fails(&mut a, "import_data", json!({"data": csv})).await;
+    assert!(msg.contains("line 2") && msg.contains("Unknown well XY-009"), "{msg}");
+    assert!(msg.contains("line 3") && msg.contains("outside the data you may access (blocks Block-A)"), "{msg}");
+    assert!(!msg.contains("line 4"), "{msg}");
+    let mut full = f.client(Some("ADMIN")).await;
+    let msg = fails(&mut full, "get_well", json!({"well_id": "ZT-181"})).await;
+    assert!(msg.starts_with("Unknown well ZT-181"), "all or nothing: {msg}");
+    let good = "well_id,well_name,field,block,report_date,md_m,footage_m,drilling_hours\nZT-181,Mine,Zhongtai,Block-A,2026-01-02,10,10,1\n";
+    let (_, done) = ok(&mut a, "import_data", json!({"data": good})).await;
+    assert_eq!((done["inserted"].as_u64(), done["wells_created"].as_u64()), (Some(1), Some(1)));
+}
+
+#[tokio::test]
+async fn ready_answers_503_when_the_database_cannot_count() {
+    let f = fixture("readiness:\n  cache_secs: 0\n").await;
+    let url = format!("{}/ready", f.server.base);
+    let r = test_support::mcp_http::client().get(&url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Another process breaks the database under the server.
+    let conn = rusqlite::Connection::open(f.dir.path().join("oil.db")).unwrap();
+    conn.execute_batch("DROP TABLE daily_reports").unwrap();
+    let r = test_support::mcp_http::client().get(&url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["database"], "unavailable", "{body}");
+    assert_ne!(body["status"], "ready", "{body}");
+}
