@@ -13,6 +13,9 @@ use crate::config::{OilfieldConfig, absolute};
 use crate::db::{AuditEntry, Store};
 use crate::rbac::{Grant, Level, Policy};
 
+/// How long shutdown waits for queued audit records to be written.
+const AUDIT_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// The running oilfield server.
 pub struct Oilfield {
     /// The SQLite store.
@@ -190,7 +193,14 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
         if let Some(pruner) = &self.pruner {
             pruner.stop().await;
         }
-        self.audit.flush().await;
+        // Bounded: with the database locked by another process the writer would retry for
+        // about half a minute, holding the exit up long after the shutdown grace.
+        if tokio::time::timeout(AUDIT_FLUSH_LIMIT, self.audit.flush()).await.is_err() {
+            tracing::error!(
+                within_secs = AUDIT_FLUSH_LIMIT.as_secs(),
+                "audit records not written at shutdown: the database did not take them in time"
+            );
+        }
     }
 
     async fn run_command(
