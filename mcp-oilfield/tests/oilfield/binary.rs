@@ -245,9 +245,9 @@ async fn a_call_still_running_when_the_grace_runs_out_is_abandoned() {
     .unwrap();
     assert_eq!(code, Some(0), "{logs}");
     assert!(logs.contains("tool calls still running after the grace period"), "{logs}");
-    // grace (1 s) + the blocking write's busy timeout + the bounded audit flush, well under the
-    // half minute the audit writer's retries would take.
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(15), "{took:?}\n{logs}");
+    // grace (1 s) + the bounded audit flush (6 s) + the blocked thread's busy timeout (5 s at
+    // most), well under the ~27 s the audit writer's retries took.
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(20), "{took:?}\n{logs}");
     let _ = call.await;
     holder.execute_batch("COMMIT").unwrap();
     let late: i64 = holder.query_row("SELECT count(*) FROM wells WHERE id = 'ZT-190'", [], |r| r.get(0)).unwrap();
@@ -296,7 +296,7 @@ fn shutdown_does_not_wait_long_for_audit_records_a_locked_database_refuses() {
     let took = asked.elapsed();
     let logs = p.logs().join("\n");
     assert_eq!(code, Some(0), "{logs}");
-    assert!(took < Duration::from_secs(15), "shutdown took {took:?}\n{logs}");
+    assert!(took < Duration::from_secs(20), "shutdown took {took:?}\n{logs}");
     assert!(logs.contains("audit records not written at shutdown"), "{logs}");
     let _ = call.join();
     holder.execute_batch("COMMIT").unwrap();
