@@ -13,6 +13,9 @@ use crate::config::{OilfieldConfig, absolute};
 use crate::db::{AuditEntry, Store};
 use crate::rbac::{Grant, Level, Policy};
 
+/// How long shutdown waits for queued audit records to be written.
+const AUDIT_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// The running oilfield server.
 pub struct Oilfield {
     /// The SQLite store.
@@ -22,6 +25,7 @@ pub struct Oilfield {
     /// Where exports are written.
     pub export_dir: PathBuf,
     audit: AuditWriter,
+    pruner: Option<crate::audit_pruner::AuditPruner>,
 }
 
 /// Flags of `mcp-oilfield` (besides the common ones).
@@ -74,11 +78,13 @@ impl Oilfield {
             }
         }
         let audit = AuditWriter::start(store.clone());
+        let pruner = crate::audit_pruner::AuditPruner::start(store.clone(), config);
         Ok(Self {
             store,
             policy: Policy::new(&config.effective_roles(), &config.fallback_role),
             export_dir: config.export_dir.clone(),
             audit,
+            pruner,
         })
     }
 
@@ -176,12 +182,25 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
             rows_affected: record.affected.and_then(|n| i64::try_from(n).ok()),
             duration_ms: i64::try_from(record.duration_ms).unwrap_or(i64::MAX),
             message: record.message.clone(),
+            arguments_digest: Some(record.arguments_digest.clone()),
+            blocks: Vec::new(),
+            fields: Vec::new(),
         };
         self.audit.record(entry);
     }
 
     async fn on_shutdown(&self) {
-        self.audit.flush().await;
+        if let Some(pruner) = &self.pruner {
+            pruner.stop().await;
+        }
+        // Bounded: with the database locked by another process the writer would retry for
+        // about half a minute, holding the exit up long after the shutdown grace.
+        if tokio::time::timeout(AUDIT_FLUSH_LIMIT, self.audit.flush()).await.is_err() {
+            tracing::error!(
+                within_secs = AUDIT_FLUSH_LIMIT.as_secs(),
+                "audit records not written at shutdown: the database did not take them in time"
+            );
+        }
     }
 
     async fn run_command(

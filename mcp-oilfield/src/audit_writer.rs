@@ -137,11 +137,18 @@ mod tests {
             rows_affected: None,
             duration_ms: 1,
             message: None,
+            arguments_digest: None,
+            blocks: Vec::new(),
+            fields: Vec::new(),
         }
     }
 
     async fn logged(store: &Store) -> u64 {
-        store.query_audit(AuditQuery { limit: 1, ..AuditQuery::default() }).await.unwrap().total
+        store
+            .query_audit(&crate::db::Scope::all(), AuditQuery { limit: 1, ..AuditQuery::default() })
+            .await
+            .unwrap()
+            .total
     }
 
     #[tokio::test]

@@ -31,6 +31,16 @@ pub struct OilfieldConfig {
     /// Role used when the caller's role is missing, unknown or an unreplaced placeholder:
     /// a configured role name, or `deny` to refuse everything.
     pub fallback_role: String,
+    /// Audit retention: rows older than this many days are removed in the background
+    /// (`OILFIELD_AUDIT_RETENTION_DAYS`; 1-36500). Absent: kept by age.
+    pub audit_retention_days: Option<u32>,
+    /// Audit retention: at most this many rows are kept, the oldest removed first, in the
+    /// background (`OILFIELD_AUDIT_MAX_ROWS`; at least 1000). Absent: no row limit.
+    pub audit_max_rows: Option<u64>,
+    /// Seconds between two background pruning runs when a retention is set (10-86400, default
+    /// 600). Each run removes at most 5000 rows in one short transaction; a run that hit that
+    /// bound is followed by another after one second.
+    pub audit_prune_interval_secs: u64,
 }
 
 impl Default for OilfieldConfig {
@@ -43,6 +53,9 @@ impl Default for OilfieldConfig {
             export_dir: PathBuf::from("./exports"),
             roles: None,
             fallback_role: "GUEST".into(),
+            audit_retention_days: None,
+            audit_max_rows: None,
+            audit_prune_interval_secs: 600,
         }
     }
 }
@@ -92,6 +105,8 @@ impl Section for OilfieldConfig {
             EnvVar::new("OILFIELD_DEMO", "demo", EnvKind::Scalar),
             EnvVar::new("OILFIELD_EXPORT_DIR", "export_dir", EnvKind::Text),
             EnvVar::new("OILFIELD_FALLBACK_ROLE", "fallback_role", EnvKind::Text),
+            EnvVar::new("OILFIELD_AUDIT_RETENTION_DAYS", "audit_retention_days", EnvKind::Scalar),
+            EnvVar::new("OILFIELD_AUDIT_MAX_ROWS", "audit_max_rows", EnvKind::Scalar),
         ];
         VARS
     }
@@ -142,6 +157,15 @@ impl Section for OilfieldConfig {
         if self.export_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("export_dir", "must not be empty"));
         }
+        if self.audit_retention_days.is_some_and(|d| !(1..=36500).contains(&d)) {
+            return Err(ConfigError::new("audit_retention_days", "must be between 1 and 36500"));
+        }
+        if self.audit_max_rows.is_some_and(|n| n < 1000) {
+            return Err(ConfigError::new("audit_max_rows", "must be at least 1000"));
+        }
+        if !(10..=86400).contains(&self.audit_prune_interval_secs) {
+            return Err(ConfigError::new("audit_prune_interval_secs", "must be between 10 and 86400"));
+        }
         Ok(())
     }
 }
@@ -188,6 +212,28 @@ mod tests {
         assert!(c.validate().is_ok());
         c.fallback_role = "GUEST".into();
         assert_eq!(c.validate().unwrap_err().key, "fallback_role", "GUEST is gone with the defaults");
+    }
+
+    #[test]
+    fn audit_retention_is_validated_and_documented_in_the_schema() {
+        let ok = OilfieldConfig { audit_retention_days: Some(90), audit_max_rows: Some(100_000), ..Default::default() };
+        assert!(ok.validate().is_ok());
+        let key = |c: OilfieldConfig| c.validate().unwrap_err().key;
+        assert_eq!(key(OilfieldConfig { audit_retention_days: Some(0), ..Default::default() }), "audit_retention_days");
+        assert_eq!(key(OilfieldConfig { audit_max_rows: Some(10), ..Default::default() }), "audit_max_rows");
+        assert_eq!(
+            key(OilfieldConfig { audit_prune_interval_secs: 1, ..Default::default() }),
+            "audit_prune_interval_secs"
+        );
+        let schema = serde_json::to_value(schemars::schema_for!(OilfieldConfig)).unwrap();
+        for (name, words) in [
+            ("audit_retention_days", "older than this many days"),
+            ("audit_max_rows", "at most this many rows"),
+            ("audit_prune_interval_secs", "between two background pruning runs"),
+        ] {
+            let doc = schema["properties"][name]["description"].as_str().unwrap_or_default();
+            assert!(doc.contains(words), "{name}: {doc:?}");
+        }
     }
 
     #[test]

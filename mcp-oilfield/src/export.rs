@@ -10,9 +10,18 @@
 //!   target_depth_m, rig, operator, latitude, longitude, report_date, md_m, footage_m, bit_type,
 //!   bit_diameter_mm, wob_kn, rop_m_per_h, rotary_rpm, torque_knm, pump_pressure_mpa,
 //!   flow_rate_lps, mud_density_gcc, mud_viscosity_s, drilling_hours, npt_hours, npt_reason,
-//!   main_work, daily_cost`. Empty cells are absent values. This is exactly what
-//!   [`crate::import`] accepts, so an export re-imports into an empty database (wells without
-//!   reports are not in a CSV export).
+//!   main_work, daily_cost`. Empty cells are absent values. A well without reports (in the
+//!   export's period) gets one line of its own with every report column empty. This is exactly
+//!   what [`crate::import`] accepts, so an export re-imports into an empty database with the
+//!   same wells and reports, in both formats.
+//!
+//! # Cells a spreadsheet would run (CSV)
+//! A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula to
+//! Excel, LibreOffice and Google Sheets ("CSV injection"). As OWASP recommends, such a cell is
+//! written with a single quote in front (`'=HYPERLINK(...)`), which spreadsheets show as text. A
+//! text cell that itself starts with `'` gets one more, so that the import
+//! ([`unneutralise`]) can remove exactly one quote and restore the original text. Only text
+//! cells are touched: numbers (a negative longitude) and dates are written as they are.
 
 use std::io::Write;
 
@@ -90,7 +99,7 @@ pub struct ExportFilter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ExportSummary {
     pub format: ExportFormat,
-    /// Wells written (JSON) or distinct wells in the report lines (CSV).
+    /// Wells written (in CSV: wells with report lines plus wells with a line of their own).
     pub wells: u64,
     /// Report rows written.
     pub reports: u64,
@@ -148,39 +157,79 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-fn csv_record(w: &Well, r: &DailyReport) -> [String; 30] {
-    [
-        w.id.clone(),
-        w.name.clone(),
-        w.field.clone(),
-        w.block.clone(),
+/// First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as a CSV export writes it: `'` in front when it starts like a formula (or with
+/// `'` itself, so that [`unneutralise`] is its exact inverse).
+pub fn neutralise(text: &str) -> String {
+    match text.chars().next() {
+        Some(c) if c == '\'' || FORMULA_STARTS.contains(&c) => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+/// The original text of a cell written by [`neutralise`]: one leading `'` is dropped when a
+/// formula start or another `'` follows it; any other text (`'abc` typed by hand) is kept.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(|c: char| c == '\'' || FORMULA_STARTS.contains(&c)) => rest,
+        _ => cell,
+    }
+}
+
+fn text(v: &str) -> String {
+    neutralise(v)
+}
+
+fn opt_text(v: &Option<String>) -> String {
+    v.as_deref().map(neutralise).unwrap_or_default()
+}
+
+/// One CSV line: the well's columns and, when given, a report's (else empty report cells).
+fn csv_record(w: &Well, r: Option<&DailyReport>) -> [String; 30] {
+    let well = [
+        text(&w.id),
+        text(&w.name),
+        text(&w.field),
+        text(&w.block),
         w.well_type.to_string(),
         w.status.to_string(),
         opt(&w.spud_date),
         opt(&w.target_depth_m),
-        opt(&w.rig),
-        opt(&w.operator),
+        opt_text(&w.rig),
+        opt_text(&w.operator),
         opt(&w.latitude),
         opt(&w.longitude),
-        r.report_date.to_string(),
-        r.md_m.to_string(),
-        r.footage_m.to_string(),
-        opt(&r.bit_type),
-        opt(&r.bit_diameter_mm),
-        opt(&r.wob_kn),
-        opt(&r.rop_m_per_h),
-        opt(&r.rotary_rpm),
-        opt(&r.torque_knm),
-        opt(&r.pump_pressure_mpa),
-        opt(&r.flow_rate_lps),
-        opt(&r.mud_density_gcc),
-        opt(&r.mud_viscosity_s),
-        r.drilling_hours.to_string(),
-        r.npt_hours.to_string(),
-        opt(&r.npt_reason),
-        opt(&r.main_work),
-        opt(&r.daily_cost),
-    ]
+    ];
+    let report = match r {
+        None => std::array::from_fn(|_| String::new()),
+        Some(r) => [
+            r.report_date.to_string(),
+            r.md_m.to_string(),
+            r.footage_m.to_string(),
+            opt_text(&r.bit_type),
+            opt(&r.bit_diameter_mm),
+            opt(&r.wob_kn),
+            opt(&r.rop_m_per_h),
+            opt(&r.rotary_rpm),
+            opt(&r.torque_knm),
+            opt(&r.pump_pressure_mpa),
+            opt(&r.flow_rate_lps),
+            opt(&r.mud_density_gcc),
+            opt(&r.mud_viscosity_s),
+            r.drilling_hours.to_string(),
+            r.npt_hours.to_string(),
+            opt_text(&r.npt_reason),
+            opt_text(&r.main_work),
+            opt(&r.daily_cost),
+        ],
+    };
+    let mut line: [String; 30] = std::array::from_fn(|_| String::new());
+    for (cell, value) in line.iter_mut().zip(well.into_iter().chain(report)) {
+        *cell = value;
+    }
+    line
 }
 
 fn csv_err(e: csv::Error) -> DbError {
@@ -251,18 +300,37 @@ fn run_export<W: Write>(
         ExportFormat::Csv => {
             let mut csv = csv::Writer::from_writer(&mut out);
             csv.write_record(CSV_COLUMNS).map_err(csv_err)?;
-            let mut last_well = String::new();
-            while let Some(row) = report_rows.next()? {
+            // Wells and reports are both ordered by well id: walk them side by side, so that a
+            // well without reports still gets its own line.
+            let mut well_stmt = tx.prepare(WELLS_SQL)?;
+            let mut well_rows =
+                well_stmt.query(named_params! {":sb": sb, ":sf": sf, ":wells": wells, ":blocks": blocks})?;
+            let mut next_report = || -> Result<Option<(Well, DailyReport)>, DbError> {
+                Ok(match report_rows.next()? {
+                    Some(row) => Some((rows::well(row, 0)?, rows::report(row, 14)?)),
+                    None => None,
+                })
+            };
+            let mut pending = next_report()?;
+            while let Some(row) = well_rows.next()? {
                 let w = rows::well(row, 0)?;
-                let r = rows::report(row, 14)?;
-                if w.id != last_well {
-                    well_count += 1;
-                    last_well.clone_from(&w.id);
+                well_count += 1;
+                let mut lines = 0u64;
+                while let Some((rw, r)) = pending.take() {
+                    if rw.id > w.id {
+                        pending = Some((rw, r));
+                        break;
+                    }
+                    csv.write_record(csv_record(&rw, Some(&r))).map_err(csv_err)?;
+                    lines += 1;
+                    reports += 1;
+                    if reports.is_multiple_of(PROGRESS_EVERY) {
+                        on_progress(reports, total);
+                    }
+                    pending = next_report()?;
                 }
-                csv.write_record(csv_record(&w, &r)).map_err(csv_err)?;
-                reports += 1;
-                if reports.is_multiple_of(PROGRESS_EVERY) {
-                    on_progress(reports, total);
+                if lines == 0 {
+                    csv.write_record(csv_record(&w, None)).map_err(csv_err)?;
                 }
             }
             csv.flush()?;

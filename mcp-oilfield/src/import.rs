@@ -11,6 +11,11 @@
 //!   `status`, `spud_date`, `target_depth_m`, `rig`, `operator`, `latitude`, `longitude` — the
 //!   columns of a CSV export ([`crate::export::CSV_COLUMNS`]). Any other column rejects the file.
 //! - Empty cells are absent values (`npt_hours` then defaults to 0).
+//! - A line whose report columns are all empty describes a well only (how an export writes a
+//!   well without reports): it needs `well_id`, `well_name`, `field` and `block`, creates the
+//!   well when it is missing and is ignored when it exists.
+//! - Text cells lose the single quote an export puts in front of formula-like text
+//!   (`'=x` → `=x`, `''x` → `'x`; see [`crate::export::unneutralise`]).
 //! - Line numbers are 1-based physical lines of the file, the header being line 1.
 //!
 //! # Wells
@@ -113,6 +118,15 @@ impl<'a> Importer<'a> {
         let w = insert_well(self.conn, self.scope, new).map_err(|e| e.to_string())?;
         self.report.wells_created += 1;
         Ok(WellRef { id: w.id, spud_date: w.spud_date, target_depth_m: w.target_depth_m, deleted_at: None })
+    }
+
+    /// A line that only describes a well: create it when missing (an existing well is left as
+    /// it is, like the well columns of a report line).
+    pub(crate) fn apply_well(&mut self, line: u64, well: &NewWell) {
+        self.report.rows += 1;
+        if let Err(reason) = self.well(&well.id, Some(well)) {
+            self.reject(line, reason);
+        }
     }
 
     pub(crate) fn apply(&mut self, line: u64, parsed: Result<Line, String>) {

@@ -12,6 +12,7 @@ pub mod export;
 pub mod import;
 // tool layer modules are declared below
 pub mod app;
+mod audit_pruner;
 mod audit_writer;
 pub mod config;
 pub mod plot;

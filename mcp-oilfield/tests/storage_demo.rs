@@ -106,20 +106,32 @@ async fn audit_log_records_and_filters() {
         rows_affected: Some(i64::from(n)),
         duration_ms: 12,
         message: None,
+        arguments_digest: None,
+        blocks: Vec::new(),
+        fields: Vec::new(),
     };
     let a = db.store.record_audit(entry(1, "alice", "add_report", "ok")).await.unwrap();
     db.store.record_audit(entry(2, "bob", "delete_report", "denied")).await.unwrap();
     db.store.record_audit(entry(3, "alice", "query_reports", "ok")).await.unwrap();
     assert!(a > 0);
 
-    let all_entries = db.store.query_audit(AuditQuery::default()).await.unwrap();
+    let all_entries = db.store.query_audit(&mcp_oilfield::db::Scope::all(), AuditQuery::default()).await.unwrap();
     assert_eq!(all_entries.total, 3);
     assert_eq!(all_entries.items[0].tool, "query_reports", "newest first");
     assert_eq!(all_entries.items[2], AuditEntry { id: Some(a), ..entry(1, "alice", "add_report", "ok") });
 
     let q = |q: AuditQuery| {
         let store = db.store.clone();
-        async move { store.query_audit(q).await.unwrap().items.into_iter().map(|e| e.tool).collect::<Vec<_>>() }
+        async move {
+            store
+                .query_audit(&mcp_oilfield::db::Scope::all(), q)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|e| e.tool)
+                .collect::<Vec<_>>()
+        }
     };
     assert_eq!(
         q(AuditQuery { caller: Some("ALICE".into()), ..Default::default() }).await,
@@ -132,9 +144,19 @@ async fn audit_log_records_and_filters() {
         q(AuditQuery { from: Some(d("2026-03-02")), to: Some(d("2026-03-02")), ..Default::default() }).await,
         ["delete_report"]
     );
-    let page = db.store.query_audit(AuditQuery { limit: 2, offset: 0, ..Default::default() }).await.unwrap();
+    let page = db
+        .store
+        .query_audit(&mcp_oilfield::db::Scope::all(), AuditQuery { limit: 2, offset: 0, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!((page.items.len(), page.next_offset), (2, Some(2)));
-    assert_invalid(db.store.query_audit(AuditQuery { limit: 0, ..Default::default() }).await.unwrap_err(), "limit = 0");
+    assert_invalid(
+        db.store
+            .query_audit(&mcp_oilfield::db::Scope::all(), AuditQuery { limit: 0, ..Default::default() })
+            .await
+            .unwrap_err(),
+        "limit = 0",
+    );
 }
 
 #[tokio::test]
@@ -168,6 +190,9 @@ async fn readiness_helpers_and_reopen() {
                     rows_affected: None,
                     duration_ms: 0,
                     message: None,
+                    arguments_digest: None,
+                    blocks: Vec::new(),
+                    fields: Vec::new(),
                 })
                 .await
                 .map(|_| ())
@@ -177,5 +202,44 @@ async fn readiness_helpers_and_reopen() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    assert_eq!(again.query_audit(AuditQuery::default()).await.unwrap().total, 4);
+    assert_eq!(again.query_audit(&mcp_oilfield::db::Scope::all(), AuditQuery::default()).await.unwrap().total, 4);
+}
+
+#[tokio::test]
+async fn audit_pruning_by_age_and_rows_is_bounded_per_call() {
+    let db = open().await;
+    let entry = |minutes_ago: i64, tool: &str| AuditEntry {
+        id: None,
+        ts: Utc::now() - chrono::Duration::minutes(minutes_ago),
+        caller_id: None,
+        caller_email: None,
+        caller_role: None,
+        tool: tool.to_string(),
+        arguments: serde_json::json!({}),
+        outcome: "ok".into(),
+        rows_affected: None,
+        duration_ms: 0,
+        message: None,
+        arguments_digest: None,
+        blocks: Vec::new(),
+        fields: Vec::new(),
+    };
+    let old: Vec<AuditEntry> = (0..mcp_oilfield::db::PRUNE_BATCH + 3).map(|_| entry(60 * 24 * 40, "old")).collect();
+    db.store.record_audit_batch(std::sync::Arc::new(old)).await.unwrap();
+    for n in 0..10 {
+        db.store.record_audit(entry(10 - n, &format!("new{n}"))).await.unwrap();
+    }
+    let total = |store: mcp_oilfield::db::Store| async move {
+        store.query_audit(&mcp_oilfield::db::Scope::all(), AuditQuery::default()).await.unwrap().total
+    };
+    let cutoff = Some(Utc::now() - chrono::Duration::days(30));
+    assert_eq!(db.store.prune_audit(cutoff, None).await.unwrap(), mcp_oilfield::db::PRUNE_BATCH, "one batch per call");
+    assert_eq!(db.store.prune_audit(cutoff, None).await.unwrap(), 3);
+    assert_eq!(db.store.prune_audit(cutoff, None).await.unwrap(), 0);
+    assert_eq!(total(db.store.clone()).await, 10);
+    // Past max_rows the oldest go first.
+    assert_eq!(db.store.prune_audit(None, Some(4)).await.unwrap(), 6);
+    let left = db.store.query_audit(&mcp_oilfield::db::Scope::all(), AuditQuery::default()).await.unwrap();
+    let tools: Vec<String> = left.items.into_iter().map(|e| e.tool).collect();
+    assert_eq!(tools, ["new9", "new8", "new7", "new6"]);
 }

@@ -202,7 +202,7 @@ async fn csv_export_reimports_into_a_fresh_database() {
         .unwrap();
     let total = src.store.count_reports().await.unwrap() as u64;
     assert_eq!(summary.reports, total);
-    assert_eq!(summary.wells, 11, "the planned well has no reports, so no CSV line");
+    assert_eq!(summary.wells, 12, "the planned well W003 has no reports but a line of its own");
     assert_eq!(summary.bytes, std::fs::metadata(&file_path).unwrap().len());
     let progress = progress.lock().unwrap().clone();
     assert_eq!(progress.first(), Some(&(0, total)));
@@ -213,8 +213,16 @@ async fn csv_export_reimports_into_a_fresh_database() {
     let dst = open().await;
     let r = import_csv(&dst.store, &all(), std::fs::File::open(&file_path).unwrap(), false).await.unwrap();
     assert!(r.rejected.is_empty(), "{:?}", &r.rejected[..r.rejected.len().min(3)]);
-    assert_eq!((r.inserted, r.wells_created), (total, 11));
-    for id in ["ZT-101", "ZT-102", "ZT-103", "XY-009", "W001", "W002"] {
+    assert_eq!((r.inserted, r.wells_created), (total, 12));
+    let ids = |store: Store| async move {
+        let page = mcp_oilfield::db::Page { limit: 500, offset: 0 };
+        let wells = store.list_wells(&all(), mcp_oilfield::db::WellFilter::default(), page).await.unwrap();
+        wells.items.into_iter().map(|w| w.id).collect::<Vec<_>>()
+    };
+    let src_ids = ids(src.store.clone()).await;
+    assert!(src_ids.contains(&"W003".to_owned()), "{src_ids:?}");
+    assert_eq!(src_ids, ids(dst.store.clone()).await);
+    for id in &src_ids {
         let a = src.store.query_reports(&all(), ReportQuery::latest(id, 500)).await.unwrap().items;
         let b = dst.store.query_reports(&all(), ReportQuery::latest(id, 500)).await.unwrap().items;
         assert_eq!(comparable(&a), comparable(&b), "{id}");
@@ -290,7 +298,8 @@ async fn export_filters_by_well_block_and_date() {
     assert_eq!(count(ExportFilter { well_ids: vec!["zt102".into()], ..Default::default() }).await, (1, 2));
     assert_eq!(count(ExportFilter { blocks: vec!["BLOCK-D".into()], ..Default::default() }).await, (1, 1));
     assert_eq!(count(ExportFilter { from: Some(d("2026-03-02")), ..Default::default() }).await, (3, 3));
-    assert_eq!(count(ExportFilter { to: Some(d("2026-03-01")), ..Default::default() }).await, (1, 1));
+    // Wells without reports in the period still get a line (as in the JSON export).
+    assert_eq!(count(ExportFilter { to: Some(d("2026-03-01")), ..Default::default() }).await, (3, 1));
 }
 
 #[tokio::test]
@@ -324,4 +333,95 @@ async fn line_numbers_survive_crlf_blank_lines_and_quoted_line_breaks() {
     let r =
         import(&db, "well_id,report_date,md_m,footage_m,drilling_hours\r\n\r\nZT-102,2026-03-01,1,2,1", false).await;
     assert_eq!(rejected(&r), vec![(3, "footage_m = 2 m is larger than md_m = 1 m (the total depth)")]);
+}
+
+#[tokio::test]
+async fn imports_refuse_two_digit_and_far_years() {
+    let db = open().await;
+    three_wells(&db).await;
+    let csv = "well_id,report_date,md_m,footage_m,drilling_hours\n\
+               ZT-102,26-03-01,100,100,10\n\
+               ZT-102,1899-03-02,150,50,10\n\
+               ZT-102,2201-03-03,200,50,10\n";
+    let r = import(&db, csv, false).await;
+    assert_eq!(
+        rejected(&r),
+        vec![
+            (2, "report_date '26-03-01' has a 2-digit year: write the year with four digits (YYYY-MM-DD)"),
+            (3, "report_date '1899-03-02' is outside the years 1900-2200"),
+            (4, "report_date '2201-03-03' is outside the years 1900-2200"),
+        ]
+    );
+    let json = r#"{"wells": [{"id": "ZT-170", "name": "n", "field": "f", "block": "Block-A", "spud_date": "26-01-01"}],
+                   "reports": [{"well_id": "ZT-102", "report_date": "0026-03-01", "md_m": 1, "footage_m": 1, "drilling_hours": 1}]}"#;
+    let r = import_json(&db.store, &all(), Cursor::new(json.to_string()), false).await.unwrap();
+    assert_eq!(r.rejected.len(), 2, "{r:?}");
+    assert!(r.rejected[0].reason.contains("'26-01-01' has a 2-digit year"), "{r:?}");
+    assert!(r.rejected[1].reason.contains("'0026-03-01' is outside the years 1900-2200"), "{r:?}");
+    assert_eq!(db.store.count_reports().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn csv_export_neutralises_formula_cells_and_the_import_restores_them() {
+    let src = open().await;
+    let mut w = well("ZT-120", "Block-A", "=cmd|' /C calc'!A0");
+    w.name = "+SUM(A1:A9)".into();
+    w.rig = Some("@rig".into());
+    w.operator = Some("'quoted".into());
+    w.longitude = Some(-70.25);
+    w.latitude = Some(-33.5);
+    src.store.create_well(&all(), w).await.unwrap();
+    let mut r = report("ZT-120", "2026-03-01", 100.0, 100.0);
+    r.main_work = Some("-2+3 drilled".into());
+    r.npt_reason = Some("=HYPERLINK(\"http://x\")".into());
+    r.bit_type = Some("'=already quoted".into());
+    src.store.add_report(&all(), r).await.unwrap();
+    let mut planned = well("ZT-121", "Block-A", "@field");
+    planned.name = "-planned".into();
+    src.store.create_well(&all(), planned).await.unwrap();
+
+    let (summary, csv) = src.store.export_to_bytes(&all(), ExportFilter::default(), ExportFormat::Csv).await.unwrap();
+    assert_eq!((summary.wells, summary.reports), (2, 1));
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let lines: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let col = |name: &str| CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+    let line = &lines[0];
+    assert_eq!(&line[col("field")], "'=cmd|' /C calc'!A0");
+    assert_eq!(&line[col("well_name")], "'+SUM(A1:A9)");
+    assert_eq!(&line[col("rig")], "'@rig");
+    assert_eq!(&line[col("operator")], "''quoted", "a leading quote is doubled so the import can undo it");
+    assert_eq!(&line[col("main_work")], "'-2+3 drilled");
+    assert_eq!(&line[col("npt_reason")], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(&line[col("bit_type")], "''=already quoted");
+    // Numbers stay numbers, negative ones too.
+    assert_eq!((&line[col("longitude")], &line[col("latitude")]), ("-70.25", "-33.5"));
+    assert_eq!(&line[col("md_m")], "100");
+    // Every cell of every line: nothing starts like a formula.
+    for line in &lines {
+        for (i, cell) in line.iter().enumerate() {
+            let numeric = ["latitude", "longitude"].contains(&CSV_COLUMNS[i]);
+            assert!(numeric || !cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{}: {cell:?}", CSV_COLUMNS[i]);
+        }
+    }
+    // The well without reports has a line of its own, neutralised too.
+    assert_eq!(
+        (&lines[1][col("well_id")], &lines[1][col("well_name")], &lines[1][col("report_date")]),
+        ("ZT-121", "'-planned", "")
+    );
+
+    let dst = open().await;
+    let r = import_csv(&dst.store, &all(), Cursor::new(csv), false).await.unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!((r.rows, r.inserted, r.wells_created), (2, 1, 2));
+    for id in ["ZT-120", "ZT-121"] {
+        let (a, b) = (src.store.get_well(&all(), id).await.unwrap(), dst.store.get_well(&all(), id).await.unwrap());
+        assert_eq!(a.well.to_new(), b.well.to_new(), "{id}");
+    }
+    assert_eq!(comparable(&all_reports(&src.store).await), comparable(&all_reports(&dst.store).await));
+    // A hand-written quote that does not guard a formula is kept.
+    let hand = "well_id,report_date,md_m,footage_m,drilling_hours,main_work\nZT-120,2026-03-02,150,50,10,'tis done\n";
+    let r = import_csv(&dst.store, &all(), Cursor::new(hand.to_string()), false).await.unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let got = dst.store.get_report(&all(), "ZT-120", d("2026-03-02")).await.unwrap();
+    assert_eq!(got.main_work.as_deref(), Some("'tis done"));
 }

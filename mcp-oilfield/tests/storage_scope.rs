@@ -158,5 +158,5 @@ async fn import_into_a_block_outside_scope_is_rejected() {
     assert!(r.rejected[0].reason.starts_with("Unknown well W001."), "{}", r.rejected[0].reason);
     assert_eq!(r.inserted, 0);
     // Audit is not scoped (admin only) and unaffected.
-    assert_eq!(db.store.query_audit(AuditQuery::default()).await.unwrap().total, 0);
+    assert_eq!(db.store.query_audit(&mcp_oilfield::db::Scope::all(), AuditQuery::default()).await.unwrap().total, 0);
 }

@@ -12,10 +12,19 @@ can override (`--read-tool`, `--read-args`, `--invalid-tool`, `--invalid-args`, 
 Without a spec the oilfield defaults apply (`list_wells`).
 
 Checks, in order: initialize, ping, tools/list (non-empty, expected tools present, each with an
-object inputSchema, valid names), each read call (no isError, non-empty text content), an unknown
-tool (JSON-RPC error or isError), each invalid-argument call (isError result, as the spec asks of
-validation failures), the optional header echo (HTTP transports), and a final ping (the session
-survived the errors).
+object inputSchema, valid names), each read call (no isError, non-empty text content, and the
+call's `expect` list: what its structuredContent must show, e.g. that a limit or a filter took
+effect), an unknown tool (JSON-RPC error or isError), each invalid-argument call (isError result,
+as the spec asks of validation failures; `expect_text` names the cause), the optional header echo
+(HTTP transports), and a final ping (the session survived the errors).
+
+`[role_checks]` (stdio runs only, where the server's command is known): the same binary is
+started once more over Streamable HTTP with bearer auth and a key of the spec's own, so identity
+headers count; for each `[[role_checks.roles]]` the tools a role must and must not see, and a call
+it must be refused, are checked; a request without the key must get 401.
+
+An `expect` item: `path` (dotted, into structuredContent; `*` stands for every element of an
+array) and one of `equals` (every value selected), `len`, `max_len` (the one array selected).
 
 Each check prints `PASS [transport] name` or `FAIL [transport] name: reason`; the last line is
 `checks: N passed, N failed`. Exit status 0 only when nothing failed.
@@ -25,7 +34,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
 import tomllib
 from contextlib import AsyncExitStack
@@ -77,6 +88,47 @@ def short(value: Any, limit: int = 300) -> str:
 
 def text_of(result: types.CallToolResult) -> str:
     return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
+
+
+def select(value: Any, path: str) -> list[Any]:
+    """The values at dotted `path` in `value` (`*`: every element of an array)."""
+    found = [value]
+    for part in [p for p in path.split(".") if p]:
+        nxt: list[Any] = []
+        for v in found:
+            if part == "*" and isinstance(v, list):
+                nxt.extend(v)
+            elif isinstance(v, dict) and part in v:
+                nxt.append(v[part])
+            elif isinstance(v, list) and part.isdigit() and int(part) < len(v):
+                nxt.append(v[int(part)])
+        found = nxt
+    return found
+
+
+def unmet(structured: Any, expect: list[dict[str, Any]]) -> list[str]:
+    """What of `expect` the structured result does not show (empty: all of it)."""
+    problems = []
+    for e in expect:
+        path = e["path"]
+        values = select(structured, path)
+        if not values:
+            problems.append(f"{path}: nothing there")
+        elif "equals" in e:
+            wrong = [v for v in values if v != e["equals"]]
+            if wrong:
+                problems.append(f"{path}: wanted {e['equals']!r}, found {short(wrong, 120)}")
+        elif "len" in e or "max_len" in e:
+            v = values[0]
+            if not isinstance(v, list):
+                problems.append(f"{path}: not an array ({short(v, 80)})")
+            elif "len" in e and len(v) != e["len"]:
+                problems.append(f"{path}: {len(v)} items, wanted {e['len']}")
+            elif "max_len" in e and len(v) > e["max_len"]:
+                problems.append(f"{path}: {len(v)} items, wanted at most {e['max_len']}")
+        else:
+            problems.append(f"{path}: the expectation names no check (equals, len, max_len)")
+    return problems
 
 
 def load_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -161,12 +213,15 @@ async def run_checks(session: ClientSession, spec: dict[str, Any], checks: Check
         try:
             result = await session.call_tool(call["tool"], call.get("arguments", {}))
             text = text_of(result)
+            problems = unmet(result.structured_content, call.get("expect", []))
             if result.is_error:
                 checks.fail(name, f"isError result: {short(text)}")
             elif not text.strip():
                 checks.fail(name, f"no text content: {short(result.content)}")
+            elif problems:
+                checks.fail(name, "; ".join(problems))
             else:
-                checks.ok(name, f"{len(text)} chars of text")
+                checks.ok(name, f"{len(text)} chars of text, {len(call.get('expect', []))} expectations met")
         except Exception as e:  # noqa: BLE001
             checks.fail(name, f"{type(e).__name__}: {short(str(e))}")
 
@@ -189,10 +244,14 @@ async def run_checks(session: ClientSession, spec: dict[str, Any], checks: Check
         name = f"tools/call {call['tool']} {json.dumps(call.get('arguments', {}))} -> isError"
         try:
             result = await session.call_tool(call["tool"], call.get("arguments", {}))
-            if result.is_error:
-                checks.ok(name, f"isError: {short(text_of(result), 80)}")
+            text = text_of(result)
+            wanted = call.get("expect_text")
+            if not result.is_error:
+                checks.fail(name, f"expected isError, got success: {short(text)}")
+            elif wanted and wanted not in text:
+                checks.fail(name, f"isError without {wanted!r}: {short(text)}")
             else:
-                checks.fail(name, f"expected isError, got success: {short(text_of(result))}")
+                checks.ok(name, f"isError: {short(text, 80)}")
         except MCPError as e:
             checks.fail(name, f"expected an isError result, got JSON-RPC error {e.code}: {short(e.message)}")
         except Exception as e:  # noqa: BLE001
@@ -220,6 +279,128 @@ async def run_checks(session: ClientSession, spec: dict[str, Any], checks: Check
         checks.fail("ping after errors", f"{type(e).__name__}: {short(str(e))}")
 
 
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+LISTENING_RE = re.compile(r"Listening on (http://\S+)")
+
+
+def http_server_args(stdio_args: list[str], extra: list[str]) -> list[str]:
+    """The stdio run's server arguments with its `--transport stdio` replaced by `extra`."""
+    out, skip = [], False
+    for a in stdio_args:
+        if skip:
+            skip = False
+        elif a == "--transport":
+            skip = True
+        elif not a.startswith("--transport="):
+            out.append(a)
+    return out + extra
+
+
+async def role_checks(spec: dict[str, Any], args: argparse.Namespace, checks: Checks, errlog: Any) -> None:
+    """`[role_checks]`: the server again over HTTP with bearer auth, so identity headers count."""
+    rc = spec.get("role_checks")
+    if not rc or args.transport != "stdio" or not args.command:
+        return
+    key = rc["key"]
+    env = dict(os.environ)
+    env["MCP_AUTH_TOKENS"] = f"{rc.get('key_name', 'client-checks')}:{key}"
+    server_args = http_server_args(
+        args.arg, ["--transport", "http", "--host", "127.0.0.1", "--port", "0", "--auth", "bearer"]
+    )
+    proc = await anyio.open_process(
+        [args.command, *server_args],
+        cwd=args.cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = None
+        buffered = ""
+        assert proc.stderr is not None
+        with anyio.move_on_after(30):
+            async for chunk in proc.stderr:
+                text = chunk.decode(errors="replace")
+                if errlog is not None:
+                    errlog.write(text)
+                buffered += ANSI_RE.sub("", text)
+                m = LISTENING_RE.search(buffered)
+                if m:
+                    url = m.group(1).rstrip("/")
+                    break
+        if url is None:
+            checks.fail("roles: server start", f"no `Listening on http://...` within 30 s: {short(buffered)}")
+            return
+        checks.ok("roles: server start", url)
+
+        async def drain() -> None:  # keep the pipe from filling up
+            assert proc.stderr is not None
+            async for chunk in proc.stderr:
+                if errlog is not None:
+                    errlog.write(chunk.decode(errors="replace"))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(drain)
+            await run_role_checks(rc, f"{url}/mcp", key, checks)
+            tg.cancel_scope.cancel()
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            with anyio.move_on_after(10):
+                await proc.wait()
+            if proc.returncode is None:
+                proc.kill()
+
+
+async def run_role_checks(rc: dict[str, Any], url: str, key: str, checks: Checks) -> None:
+    # Without the key: refused before any MCP handling.
+    async with create_mcp_http_client(headers={"X-User-Role": "ADMIN"}) as client:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        r = await client.post(url, json=body, headers={"Accept": "application/json, text/event-stream"})
+        if r.status_code == 401:
+            checks.ok("roles: no key -> 401")
+        else:
+            checks.fail("roles: no key -> 401", f"status {r.status_code}: {short(r.text)}")
+    for role in rc.get("roles", []):
+        name = f"roles: {role['role']}"
+        headers = {"Authorization": f"Bearer {key}", "X-User-Role": role["role"]}
+        try:
+            async with AsyncExitStack() as stack:
+                client = await stack.enter_async_context(create_mcp_http_client(headers=headers))
+                read, write = await stack.enter_async_context(streamable_http_client(url, http_client=client))
+                session = await stack.enter_async_context(ClientSession(read, write))
+                await session.initialize()
+                names = {t.name for t in (await session.list_tools()).tools}
+                missing = [t for t in role.get("listed", []) if t not in names]
+                shown = [t for t in role.get("absent", []) if t in names]
+                if missing or shown:
+                    checks.fail(f"{name} tools/list", f"missing {missing}, must not be listed {shown}")
+                else:
+                    checks.ok(f"{name} tools/list", f"{len(names)} tools")
+                refused = role.get("refused")
+                if refused:
+                    result = await session.call_tool(refused["tool"], refused.get("arguments", {}))
+                    text = text_of(result)
+                    if result.is_error and refused["expect_text"] in text:
+                        checks.ok(f"{name} refused {refused['tool']}", short(text, 80))
+                    else:
+                        checks.fail(
+                            f"{name} refused {refused['tool']}",
+                            f"wanted isError with {refused['expect_text']!r}, got isError={result.is_error}: {short(text)}",
+                        )
+                for call in role.get("calls", []):
+                    cname = f"{name} tools/call {call['tool']} {json.dumps(call.get('arguments', {}))}"
+                    result = await session.call_tool(call["tool"], call.get("arguments", {}))
+                    problems = unmet(result.structured_content, call.get("expect", []))
+                    if result.is_error or problems:
+                        checks.fail(cname, f"isError={result.is_error}; " + "; ".join(problems) + f" {short(text_of(result))}")
+                    else:
+                        checks.ok(cname, f"{len(call.get('expect', []))} expectations met")
+        except Exception as e:  # noqa: BLE001
+            checks.fail(name, f"{type(e).__name__}: {short(str(e))}")
+
+
 async def amain(args: argparse.Namespace) -> int:
     spec = load_spec(args)
     headers = parse_headers(spec, args.header)
@@ -244,6 +425,8 @@ async def amain(args: argparse.Namespace) -> int:
                     ClientSession(read, write, read_timeout_seconds=args.request_timeout)
                 )
                 await run_checks(session, spec, checks, http=args.transport != "stdio")
+            # After the stdio session closed (it shares the database file).
+            await role_checks(spec, args, checks, None if errlog is sys.stderr else errlog)
     except TimeoutError:
         checks.fail("run", f"timed out after {args.timeout}s")
     except BaseException as e:  # noqa: BLE001 - exception groups from anyio task groups too

@@ -1,12 +1,31 @@
 //! Audit log of tool calls (written by the tool layer; arguments arrive already redacted).
+//!
+//! # Bounded rows
+//! A row keeps a bounded copy of the arguments ([`audit_args::bound_arguments`]: long strings
+//! cut to 1 KiB with a `…[cut: N bytes]` marker, arrays and objects to 100 items, at most 64 KiB
+//! in all) and the core's digest of the whole arguments; the message and the caller's texts are
+//! cut the same way. A denied 3 MiB `import_data` adds about a kilobyte. Old rows are removed by
+//! [`Store::prune_audit`] (the server runs it in the background when `audit_retention_days` or
+//! `audit_max_rows` is configured).
+//!
+//! # Who may read a row
+//! A row is *about* the blocks and fields its call named, fixed when the row is written: the
+//! blocks and fields of the wells named in the arguments (`well_id`, `well_ids`, `id`, looked up
+//! at that moment, deleted wells included) plus the `block`/`blocks` and `field` values in the
+//! arguments themselves. A caller whose scope limits blocks (or fields) sees only rows that are
+//! about at least one block (field) and only about blocks (fields) in its scope; rows naming no
+//! block (listing every well, the audit log itself, imports, rows written before this rule) are
+//! for unrestricted callers only. A well moved to another block later keeps its old rows where
+//! they were.
 
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use rusqlite::named_params;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::audit_args::{self, MAX_STRING, bound_text};
 use super::types::{DEFAULT_LIMIT, Paged, check_limit};
-use super::{DbError, Store};
+use super::{DbError, Scope, Store};
 
 /// One audited tool call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -27,7 +46,21 @@ pub struct AuditEntry {
     pub rows_affected: Option<i64>,
     pub duration_ms: i64,
     pub message: Option<String>,
+    /// The core's digest of the whole (uncut) arguments.
+    #[serde(default)]
+    pub arguments_digest: Option<String>,
+    /// Blocks the call was about (set by the store when it writes the row; see the module docs).
+    #[serde(default)]
+    pub blocks: Vec<String>,
+    /// Fields the call was about (set by the store, like `blocks`).
+    #[serde(default)]
+    pub fields: Vec<String>,
 }
+
+/// Longest message kept in a row, in bytes.
+const MAX_MESSAGE: usize = 4096;
+/// Rows removed by one [`Store::prune_audit`] call at most.
+pub const PRUNE_BATCH: u64 = 5000;
 
 fn default_limit() -> u32 {
     DEFAULT_LIMIT
@@ -71,39 +104,94 @@ macro_rules! audit_where {
         " WHERE (:caller IS NULL OR lower(caller_id) = lower(:caller) OR lower(caller_email) = lower(:caller)) \
            AND (:tool IS NULL OR tool = :tool) \
            AND (:outcome IS NULL OR lower(outcome) = lower(:outcome)) \
-           AND ts >= :from AND ts < :to"
+           AND ts >= :from AND ts < :to \
+           AND (:sb IS NULL OR (json_array_length(blocks) > 0 AND NOT EXISTS (SELECT 1 FROM json_each(audit_log.blocks) b \
+                WHERE lower(b.value) NOT IN (SELECT lower(value) FROM json_each(:sb))))) \
+           AND (:sf IS NULL OR (json_array_length(fields) > 0 AND NOT EXISTS (SELECT 1 FROM json_each(audit_log.fields) f \
+                WHERE lower(f.value) NOT IN (SELECT lower(value) FROM json_each(:sf)))))"
     };
 }
 
 const INSERT_AUDIT: &str = "INSERT INTO audit_log (ts, caller_id, caller_email, caller_role, tool, arguments, \
-     outcome, rows_affected, duration_ms, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+     outcome, rows_affected, duration_ms, message, arguments_digest, blocks, fields) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+/// An entry as its row stores it: texts and arguments bounded.
+struct Encoded {
+    ts: String,
+    arguments: String,
+    caller: [Option<String>; 3],
+    message: Option<String>,
+    subjects: audit_args::Subjects,
+}
+
+fn encode(e: &AuditEntry) -> Result<Encoded, DbError> {
+    let cut = |v: &Option<String>| v.as_deref().map(|s| bound_text(s, 256));
+    let arguments = audit_args::bound_arguments(&e.arguments);
+    Ok(Encoded {
+        ts: e.ts.to_rfc3339_opts(SecondsFormat::Millis, true),
+        subjects: audit_args::subjects(&arguments),
+        arguments: serde_json::to_string(&arguments)?,
+        caller: [cut(&e.caller_id), cut(&e.caller_email), cut(&e.caller_role)],
+        message: e.message.as_deref().map(|m| bound_text(m, MAX_MESSAGE)),
+    })
+}
+
+/// Blocks and fields (lower-case, JSON arrays) a row is about: those named, and those of the
+/// wells named (as they are now).
+fn about(conn: &rusqlite::Connection, s: &audit_args::Subjects) -> Result<(String, String), DbError> {
+    let mut blocks: Vec<String> = s.blocks.iter().map(|b| b.to_lowercase()).collect();
+    let mut fields: Vec<String> = s.fields.iter().map(|f| f.to_lowercase()).collect();
+    let mut lookup = conn.prepare_cached("SELECT lower(block), lower(field) FROM wells WHERE id = ?1")?;
+    for input in &s.well_ids {
+        let Ok(id) = crate::domain::normalize_well_id(input) else { continue };
+        if let Some((block, field)) =
+            rusqlite::OptionalExtension::optional(lookup.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?))))?
+        {
+            blocks.push(block);
+            fields.push(field);
+        }
+    }
+    for list in [&mut blocks, &mut fields] {
+        list.sort();
+        list.dedup();
+        list.truncate(audit_args::MAX_SUBJECTS);
+    }
+    Ok((serde_json::to_string(&blocks)?, serde_json::to_string(&fields)?))
+}
+
+fn insert(conn: &rusqlite::Connection, e: &AuditEntry, enc: &Encoded) -> Result<(), DbError> {
+    let (blocks, fields) = about(conn, &enc.subjects)?;
+    let digest = e.arguments_digest.as_deref().map(|d| bound_text(d, MAX_STRING));
+    conn.prepare_cached(INSERT_AUDIT)?.execute(rusqlite::params![
+        enc.ts,
+        enc.caller[0],
+        enc.caller[1],
+        enc.caller[2],
+        bound_text(&e.tool, 256),
+        enc.arguments,
+        bound_text(&e.outcome, 256),
+        e.rows_affected,
+        e.duration_ms,
+        enc.message,
+        digest,
+        blocks,
+        fields
+    ])?;
+    Ok(())
+}
 
 impl Store {
     /// Append several entries in one transaction (the tool layer's background audit writer,
     /// which keeps `entries` to try again when the database is busy).
     pub async fn record_audit_batch(&self, entries: std::sync::Arc<Vec<AuditEntry>>) -> Result<usize, DbError> {
-        let encoded = entries
-            .iter()
-            .map(|e| Ok((e.ts.to_rfc3339_opts(SecondsFormat::Millis, true), serde_json::to_string(&e.arguments)?)))
-            .collect::<Result<Vec<_>, DbError>>()?;
+        let encoded = entries.iter().map(encode).collect::<Result<Vec<_>, DbError>>()?;
         self.write(move |conn, _| {
-            let tx = conn.transaction()?;
-            {
-                let mut insert = tx.prepare_cached(INSERT_AUDIT)?;
-                for ((ts, arguments), e) in encoded.iter().zip(entries.iter()) {
-                    insert.execute(rusqlite::params![
-                        ts,
-                        e.caller_id,
-                        e.caller_email,
-                        e.caller_role,
-                        e.tool,
-                        arguments,
-                        e.outcome,
-                        e.rows_affected,
-                        e.duration_ms,
-                        e.message
-                    ])?;
-                }
+            // IMMEDIATE: the row's blocks are read before the insert, and a read transaction
+            // cannot wait for another process's write lock to upgrade (it would fail at once).
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for (enc, e) in encoded.iter().zip(entries.iter()) {
+                insert(&tx, e, enc)?;
             }
             tx.commit()?;
             Ok(encoded.len())
@@ -111,31 +199,58 @@ impl Store {
         .await
     }
 
-    /// Append an entry; returns its id.
+    /// Append an entry (bounded like every row, see the module docs); returns its id.
     pub async fn record_audit(&self, entry: AuditEntry) -> Result<i64, DbError> {
-        let arguments = serde_json::to_string(&entry.arguments)?;
-        let ts = entry.ts.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let enc = encode(&entry)?;
         self.write(move |conn, _| {
-            conn.prepare_cached(INSERT_AUDIT)?.execute(rusqlite::params![
-                ts,
-                entry.caller_id,
-                entry.caller_email,
-                entry.caller_role,
-                entry.tool,
-                arguments,
-                entry.outcome,
-                entry.rows_affected,
-                entry.duration_ms,
-                entry.message
-            ])?;
-            Ok(conn.last_insert_rowid())
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            insert(&tx, &entry, &enc)?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(id)
         })
         .await
     }
 
-    /// Audit entries matching the filter, newest first.
-    pub async fn query_audit(&self, q: AuditQuery) -> Result<Paged<AuditEntry>, DbError> {
+    /// Remove audit rows older than `older_than` and, past `max_rows`, the oldest ones: at most
+    /// [`PRUNE_BATCH`] rows per call in one short transaction (call again while it returns
+    /// [`PRUNE_BATCH`]). Returns the rows removed.
+    pub async fn prune_audit(&self, older_than: Option<DateTime<Utc>>, max_rows: Option<u64>) -> Result<u64, DbError> {
+        let cutoff = older_than.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        let max_rows = max_rows.map(|m| i64::try_from(m).unwrap_or(i64::MAX));
+        self.write(move |conn, _| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let batch = PRUNE_BATCH as i64;
+            let mut removed = 0i64;
+            if let Some(cutoff) = &cutoff {
+                removed += tx
+                    .prepare_cached(
+                        "DELETE FROM audit_log WHERE id IN \
+                         (SELECT id FROM audit_log WHERE ts < ?1 ORDER BY ts, id LIMIT ?2)",
+                    )?
+                    .execute(rusqlite::params![cutoff, batch])? as i64;
+            }
+            if let Some(max) = max_rows {
+                let rows: i64 = tx.prepare_cached("SELECT count(*) FROM audit_log")?.query_row([], |r| r.get(0))?;
+                let excess = (rows - max).clamp(0, batch - removed);
+                if excess > 0 {
+                    removed += tx
+                        .prepare_cached(
+                            "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log ORDER BY ts, id LIMIT ?1)",
+                        )?
+                        .execute([excess])? as i64;
+                }
+            }
+            tx.commit()?;
+            Ok(u64::try_from(removed).unwrap_or(0))
+        })
+        .await
+    }
+
+    /// Audit entries matching the filter that `scope` may read (see the module docs), newest first.
+    pub async fn query_audit(&self, scope: &Scope, q: AuditQuery) -> Result<Paged<AuditEntry>, DbError> {
         check_limit(q.limit)?;
+        let (sb, sf) = scope.params();
         let from = q.from.map_or_else(|| "0000".to_string(), |d| d.to_string());
         let to = q.to.map_or_else(|| "9999".to_string(), |d| (d + Duration::days(1)).to_string());
         self.read(move |conn| {
@@ -143,19 +258,19 @@ impl Store {
             let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
             let total: i64 = tx.prepare_cached(concat!("SELECT count(*) FROM audit_log", audit_where!()))?.query_row(
                 named_params! {":caller": q.caller, ":tool": q.tool, ":outcome": q.outcome,
-                ":from": from, ":to": to},
+                ":from": from, ":to": to, ":sb": sb, ":sf": sf},
                 |r| r.get(0),
             )?;
             let mut stmt = tx.prepare_cached(concat!(
                 "SELECT id, ts, caller_id, caller_email, caller_role, tool, arguments, outcome, \
-                 rows_affected, duration_ms, message FROM audit_log",
+                 rows_affected, duration_ms, message, arguments_digest, blocks, fields FROM audit_log",
                 audit_where!(),
                 " ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset"
             ))?;
             let items = stmt
                 .query_map(
                     named_params! {":caller": q.caller, ":tool": q.tool, ":outcome": q.outcome,
-                    ":from": from, ":to": to, ":limit": q.limit, ":offset": offset},
+                    ":from": from, ":to": to, ":limit": q.limit, ":offset": offset, ":sb": sb, ":sf": sf},
                     |r| {
                         let ts: String = r.get(1)?;
                         let args: String = r.get(6)?;
@@ -169,6 +284,7 @@ impl Store {
                             r.get(8)?,
                             r.get(9)?,
                             r.get(10)?,
+                            [r.get::<_, Option<String>>(11)?, r.get(12)?, r.get(13)?],
                         ))
                     },
                 )?
@@ -183,7 +299,11 @@ impl Store {
                         rows_affected,
                         duration_ms,
                         message,
+                        [arguments_digest, blocks, fields],
                     ) = row?;
+                    let list = |v: Option<String>| -> Vec<String> {
+                        v.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default()
+                    };
                     let ts = DateTime::parse_from_rfc3339(&ts)
                         .map_err(|e| DbError::Storage(format!("bad audit timestamp '{ts}': {e}")))?
                         .with_timezone(&Utc);
@@ -199,6 +319,9 @@ impl Store {
                         rows_affected,
                         duration_ms,
                         message,
+                        arguments_digest,
+                        blocks: list(blocks),
+                        fields: list(fields),
                     })
                 })
                 .collect::<Result<Vec<_>, DbError>>()?;

@@ -18,6 +18,7 @@
 //! to every read. See `schema` for how soft deletes interact with "one report per well per day".
 
 mod audit;
+pub mod audit_args;
 mod error;
 mod pool;
 pub(crate) mod reports;
@@ -38,7 +39,7 @@ use rusqlite::Connection;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-pub use audit::{AuditEntry, AuditQuery};
+pub use audit::{AuditEntry, AuditQuery, PRUNE_BATCH};
 pub use error::DbError;
 pub use pool::POOL_WAIT;
 pub use schema::SCHEMA_VERSION;
@@ -308,7 +309,9 @@ mod tests {
         assert!(tokio::time::timeout(std::time::Duration::from_millis(50), queued).await.is_err());
         release_tx.send(()).unwrap();
         first.await.unwrap().unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // Writes run one at a time in the order they queued: once this one ran, a write queued
+        // before it would have run too.
+        store.write(|_, _| Ok(())).await.unwrap();
         let late: i64 = store
             .read(|c| Ok(c.query_row("SELECT count(*) FROM audit_log WHERE tool = 'late'", [], |r| r.get(0))?))
             .await

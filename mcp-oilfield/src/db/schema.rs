@@ -100,6 +100,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX daily_reports_active_date
         ON daily_reports(report_date, well_id) WHERE deleted_at IS NULL;
     "#,
+    // 3: audit rows keep the digest of the whole arguments (the stored copy is bounded) and the
+    // blocks and fields they are about (who may read them), as JSON arrays of lower-case names.
+    r#"
+    ALTER TABLE audit_log ADD COLUMN arguments_digest TEXT;
+    ALTER TABLE audit_log ADD COLUMN blocks TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE audit_log ADD COLUMN fields TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 /// The schema version this build writes.

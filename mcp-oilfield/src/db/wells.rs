@@ -97,22 +97,30 @@ fn ensure_in_scope(scope: &Scope, w: &NewWell, verb: &str) -> Result<(), DbError
 }
 
 /// Insert a validated well (used by `create_well` and the importer).
+///
+/// Well ids are unique across all blocks, so an id taken by a well outside the caller's scope
+/// cannot be created either; the refusal then reads like any other refusal of data outside the
+/// scope ([`DbError::Invalid`], "not available ... outside the data you may access") and says
+/// nothing of that well (not that it exists, nor its block, nor whether it is deleted). Only a
+/// well the caller can see is answered with "already exists" / "is deleted".
 pub(crate) fn insert_well(conn: &Connection, scope: &Scope, well: &NewWell) -> Result<Well, DbError> {
     let w = validate_new_well(well)?;
     ensure_in_scope(scope, &w, "created")?;
-    let existing: Option<Option<String>> = conn
-        .prepare_cached("SELECT deleted_at FROM wells WHERE id = ?1")?
-        .query_row([&w.id], |r| r.get(0))
-        .optional()?;
-    match existing {
-        Some(Some(_)) if find_well(conn, scope, &w.id, true)?.is_some() => {
-            return Err(DbError::Conflict(format!(
-                "well {} exists but is deleted; restore it or purge it first",
-                w.id
-            )));
-        }
-        Some(_) => return Err(DbError::Conflict(format!("well {} already exists", w.id))),
-        None => {}
+    if let Some(visible) = find_well(conn, scope, &w.id, true)? {
+        return Err(DbError::Conflict(if visible.deleted_at.is_some() {
+            format!("well {} exists but is deleted; restore it or purge it first", w.id)
+        } else {
+            format!("well {} already exists", w.id)
+        }));
+    }
+    let taken: bool =
+        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM wells WHERE id = ?1)")?.query_row([&w.id], |r| r.get(0))?;
+    if taken {
+        return Err(DbError::Invalid(format!(
+            "well id {} is not available: it is outside the data you may access ({}); choose another id",
+            w.id,
+            scope.describe()
+        )));
     }
     let ts = now_ts();
     conn.prepare_cached(

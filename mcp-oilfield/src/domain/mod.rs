@@ -7,7 +7,7 @@ pub mod report;
 pub mod validation;
 pub mod well;
 
-pub use dates::{parse_date, parse_date_range};
+pub use dates::{parse_date, parse_date_range, parse_iso_date, serde_date, serde_opt_date};
 pub use ids::{closest_ids_for, normalize_well_id};
 pub use report::{DailyReport, NewReport, ReportPatch};
 pub use validation::{validate_new_report, validate_new_well};

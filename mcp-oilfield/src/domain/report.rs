@@ -73,6 +73,7 @@ pub struct NewReport {
     /// Well id in any case, with or without dash (`zt102` → `ZT-102`).
     pub well_id: String,
     /// Report date (YYYY-MM-DD); not before the spud date, not in the future, one per well per day.
+    #[serde(deserialize_with = "crate::domain::serde_date")]
     pub report_date: NaiveDate,
     /// Measured depth at end of day in metres (0-7000 m); not lower than the previous report's,
     /// not higher than the next report's.

@@ -124,7 +124,7 @@ pub struct NewWell {
     #[serde(default)]
     pub status: WellStatus,
     /// Start of drilling (YYYY-MM-DD); reports cannot be dated before it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::serde_opt_date")]
     pub spud_date: Option<NaiveDate>,
     /// Planned total measured depth in metres (1-7000 m).
     #[serde(default)]
@@ -167,7 +167,7 @@ pub struct WellPatch {
     #[serde(default)]
     pub status: Option<WellStatus>,
     /// Start of drilling; cannot be later than the well's first report.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::serde_opt_date")]
     pub spud_date: Option<NaiveDate>,
     /// Planned total measured depth in metres (1-7000 m).
     #[serde(default)]

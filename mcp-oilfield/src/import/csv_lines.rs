@@ -114,12 +114,45 @@ fn map_header(header: &csv::StringRecord) -> Result<Vec<Col>, String> {
     }
 }
 
-fn parse_line(cols: &[Col], record: &csv::StringRecord) -> Result<Line, String> {
+/// The report columns: a line with all of them empty describes a well only.
+const REPORT_COLS: [Col; 18] = [
+    Col::ReportDate,
+    Col::Md,
+    Col::Footage,
+    Col::BitType,
+    Col::BitDiameter,
+    Col::Wob,
+    Col::Rop,
+    Col::Rpm,
+    Col::Torque,
+    Col::PumpPressure,
+    Col::FlowRate,
+    Col::MudDensity,
+    Col::MudViscosity,
+    Col::DrillingHours,
+    Col::NptHours,
+    Col::NptReason,
+    Col::MainWork,
+    Col::DailyCost,
+];
+
+/// What one data line holds (one per line, used at once: boxing would only add an allocation).
+#[expect(clippy::large_enum_variant, reason = "short-lived, one per line")]
+enum Parsed {
+    /// A report (and the well to create when it is missing).
+    Report(Line),
+    /// A well without a report (every report cell empty): created when missing, else ignored.
+    Well(NewWell),
+}
+
+fn parse_line(cols: &[Col], record: &csv::StringRecord) -> Result<Parsed, String> {
     let mut errors = Vec::new();
     let cell = |c: Col| -> Option<&str> {
         cols.iter().position(|x| *x == c).and_then(|i| record.get(i)).map(str::trim).filter(|s| !s.is_empty())
     };
-    let text = |c: Col| cell(c).map(String::from);
+    // Text cells of an export carry a quote in front of formula-like text (see crate::export).
+    let text = |c: Col| cell(c).map(|v| crate::export::unneutralise(v).to_owned());
+    let well_only = REPORT_COLS.iter().all(|c| cell(*c).is_none());
     let mut num = |c: Col, name: &str| -> Option<f64> {
         let v = cell(c)?;
         match v.parse::<f64>() {
@@ -151,9 +184,7 @@ fn parse_line(cols: &[Col], record: &csv::StringRecord) -> Result<Line, String> 
     ];
     let mut date = |c: Col, name: &str| -> Option<NaiveDate> {
         let v = cell(c)?;
-        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| errors.push(format!("{name} '{v}' is not a date (use YYYY-MM-DD)")))
-            .ok()
+        crate::domain::parse_iso_date(v).map_err(|e| errors.push(format!("{name} {e}"))).ok()
     };
     let report_date = date(Col::ReportDate, "report_date");
     let spud_date = date(Col::SpudDate, "spud_date");
@@ -170,6 +201,36 @@ fn parse_line(cols: &[Col], record: &csv::StringRecord) -> Result<Line, String> 
         })
     });
     let well_id = text(Col::WellId);
+    let well = |well_id: &str, target_depth_m, latitude, longitude| match (
+        text(Col::WellName),
+        text(Col::Field),
+        text(Col::Block),
+    ) {
+        (Some(name), Some(field), Some(block)) => Some(NewWell {
+            id: well_id.to_owned(),
+            name,
+            field,
+            block,
+            well_type: well_type.unwrap_or_default(),
+            status: status.unwrap_or(WellStatus::Drilling),
+            spud_date,
+            target_depth_m,
+            rig: text(Col::Rig),
+            operator: text(Col::Operator),
+            latitude,
+            longitude,
+        }),
+        _ => None,
+    };
+    if well_only && errors.is_empty() {
+        let [.., target_depth_m, latitude, longitude] = report_numbers;
+        return match well_id.as_deref().and_then(|id| well(id, target_depth_m, latitude, longitude)) {
+            Some(w) => Ok(Parsed::Well(w)),
+            None => Err("the line has no report (report columns empty) and no well to create \
+                         (well_id, well_name, field and block)"
+                .to_owned()),
+        };
+    }
     for (name, missing) in [
         ("well_id", well_id.is_none()),
         ("report_date", report_date.is_none() && cell(Col::ReportDate).is_none()),
@@ -202,24 +263,8 @@ fn parse_line(cols: &[Col], record: &csv::StringRecord) -> Result<Line, String> 
         latitude,
         longitude,
     ] = report_numbers;
-    let well = match (text(Col::WellName), text(Col::Field), text(Col::Block)) {
-        (Some(name), Some(field), Some(block)) => Some(NewWell {
-            id: well_id.clone(),
-            name,
-            field,
-            block,
-            well_type: well_type.unwrap_or_default(),
-            status: status.unwrap_or(WellStatus::Drilling),
-            spud_date,
-            target_depth_m,
-            rig: text(Col::Rig),
-            operator: text(Col::Operator),
-            latitude,
-            longitude,
-        }),
-        _ => None,
-    };
-    Ok(Line {
+    let well = well(&well_id, target_depth_m, latitude, longitude);
+    Ok(Parsed::Report(Line {
         report: NewReport {
             well_id,
             report_date,
@@ -242,7 +287,7 @@ fn parse_line(cols: &[Col], record: &csv::StringRecord) -> Result<Line, String> 
             daily_cost,
         },
         well,
-    })
+    }))
 }
 
 /// Tracks where lines start in the bytes the CSV parser reads, because `csv`'s own line numbers
@@ -343,7 +388,11 @@ pub(super) fn import_csv_tx(
                     } else {
                         Err(format!("expected {} cells, found {}", cols.len(), r.len()))
                     };
-                    imp.apply(line, parsed);
+                    match parsed {
+                        Ok(Parsed::Well(well)) => imp.apply_well(line, &well),
+                        Ok(Parsed::Report(l)) => imp.apply(line, Ok(l)),
+                        Err(reason) => imp.apply(line, Err(reason)),
+                    }
                 }
                 Err(e) => {
                     let line = line_of(e.position());

@@ -21,7 +21,7 @@ struct JsonWell {
     well_type: WellType,
     #[serde(default)]
     status: WellStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::serde_opt_date")]
     spud_date: Option<NaiveDate>,
     #[serde(default)]
     target_depth_m: Option<f64>,
@@ -39,6 +39,7 @@ struct JsonWell {
 #[derive(Deserialize)]
 struct JsonReport {
     well_id: String,
+    #[serde(deserialize_with = "crate::domain::serde_date")]
     report_date: NaiveDate,
     md_m: f64,
     footage_m: f64,

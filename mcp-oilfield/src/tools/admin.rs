@@ -51,15 +51,16 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "query_audit_log",
             "Query the audit log",
-            "Who called which tool when, with what outcome (arguments are stored with secrets removed). Filter by caller, tool, outcome and period; newest first.",
+            "Who called which tool when, with what outcome (arguments are stored with secrets removed and long values cut). Filter by caller, tool, outcome and period; newest first. A role limited to some blocks sees only the calls about those blocks.",
             Hints::read_only().closed_world(),
-            |s: Arc<Oilfield>, _ctx, a: AuditArgs| async move {
+            |s: Arc<Oilfield>, ctx, a: AuditArgs| async move {
                 let (from, to) = args::period(a.period.as_deref(), None, None, s.store.today())?;
                 let q = AuditQuery { caller: a.caller, tool: a.tool, outcome: a.outcome, from, to, limit: a.limit, offset: a.offset };
                 // Read your writes: every call that finished before this one is in the log,
                 // unless the writer is held up (then say so instead of stalling).
                 let settled = s.settle_audit(SETTLE_WAIT).await;
-                let page = s.store.query_audit(q).await.map_err(db_err)?;
+                // A block-limited admin reads only the rows about its blocks (db::audit docs).
+                let page = s.store.query_audit(&ctx.access.scope, q).await.map_err(db_err)?;
                 let rows = page.items.iter().map(|e| {
                     vec![
                         e.ts.format("%Y-%m-%d %H:%M:%S").to_string(),

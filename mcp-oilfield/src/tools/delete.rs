@@ -18,6 +18,7 @@ pub struct DeleteReportArgs {
     /// Well id (any case, dash optional).
     pub well_id: String,
     /// Date of the report, YYYY-MM-DD.
+    #[serde(deserialize_with = "crate::domain::serde_date")]
     pub report_date: NaiveDate,
     /// Remove permanently instead of the default soft delete (admin only; cannot be restored).
     #[serde(default)]
@@ -42,7 +43,7 @@ pub struct RestoreArgs {
     /// Well id (any case, dash optional).
     pub well_id: String,
     /// Date of a deleted report to restore; without it the deleted well (and its reports) is restored.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::serde_opt_date")]
     pub report_date: Option<NaiveDate>,
 }
 

@@ -21,6 +21,7 @@ pub struct UpdateReportArgs {
     /// Well id (any case, dash optional).
     pub well_id: String,
     /// Date of the report to change, YYYY-MM-DD.
+    #[serde(deserialize_with = "crate::domain::serde_date")]
     pub report_date: NaiveDate,
     /// The `version` you read; the update is refused if the report changed since.
     #[serde(default)]

@@ -134,7 +134,10 @@ fn stdio_writes_only_protocol_to_stdout() {
     let log = rt.block_on(async {
         let store = mcp_oilfield::db::Store::open(&dir.path().join("s.db"), 1).await.unwrap();
         store
-            .query_audit(mcp_oilfield::db::AuditQuery { tool: Some("get_well".into()), ..Default::default() })
+            .query_audit(
+                &mcp_oilfield::db::Scope::all(),
+                mcp_oilfield::db::AuditQuery { tool: Some("get_well".into()), ..Default::default() },
+            )
             .await
             .unwrap()
     });
@@ -196,4 +199,107 @@ fn import_subcommand_is_all_or_nothing() {
     let (code, _, err) = run_to_end(c, Duration::from_secs(60)).unwrap();
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("Imported 2 rows"), "{err}");
+}
+
+/// SIGTERM while a write waits for the database (another process holds its lock): once the grace
+/// (`shutdown_timeout_secs: 1`) runs out the server says so and exits 0 without waiting for the
+/// call (nor for the audit writer, which cannot write either), and the abandoned write never lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_still_running_when_the_grace_runs_out_is_abandoned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let cfg = dir.path().join("g.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "transport: http\nport: 0\nshutdown_timeout_secs: 1\noilfield:\n  demo: true\n  database: {}\n  fallback_role: ADMIN\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let mut c = bin();
+    c.args(["--config", cfg.to_str().unwrap()]);
+    let p = ServerProcess::start(c).unwrap();
+    let mut client = test_support::mcp_http::McpHttp::new(&p.base_url);
+    client.initialize().await.unwrap();
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let call = tokio::spawn(async move {
+        client
+            .call_tool(
+                "create_well",
+                serde_json::json!({"id": "ZT-190", "name": "late", "field": "Zhongtai", "block": "Block-A"}),
+            )
+            .await
+    });
+    // The write now waits for the lock (the busy timeout is 5 s).
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(!call.is_finished(), "the call should be waiting for the database");
+    let (code, took, logs) = tokio::task::spawn_blocking(move || {
+        let mut p = p;
+        let asked = std::time::Instant::now();
+        let code = p.terminate(Duration::from_secs(30)).unwrap();
+        (code, asked.elapsed(), p.logs().join("\n"))
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{logs}");
+    assert!(logs.contains("tool calls still running after the grace period"), "{logs}");
+    // grace (1 s) + the bounded audit flush (6 s) + the blocked thread's busy timeout (5 s at
+    // most), well under the ~27 s the audit writer's retries took.
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(20), "{took:?}\n{logs}");
+    let _ = call.await;
+    holder.execute_batch("COMMIT").unwrap();
+    let late: i64 = holder.query_row("SELECT count(*) FROM wells WHERE id = 'ZT-190'", [], |r| r.get(0)).unwrap();
+    assert_eq!(late, 0, "the abandoned write landed");
+}
+
+/// The compat endpoint cancels its call at SIGTERM; its audit record then cannot be written
+/// (the database is locked): shutdown gives up on it after a bounded wait instead of retrying
+/// for about half a minute.
+#[test]
+fn shutdown_does_not_wait_long_for_audit_records_a_locked_database_refuses() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let cfg = dir.path().join("f.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "transport: http\nport: 0\nshutdown_timeout_secs: 1\noilfield:\n  demo: true\n  database: {}\n  fallback_role: ADMIN\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let mut c = bin();
+    c.args(["--config", cfg.to_str().unwrap()]);
+    let mut p = ServerProcess::start(c).unwrap();
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let addr = p.base_url.trim_start_matches("http://").to_owned();
+    let call = std::thread::spawn(move || {
+        let body =
+            r#"{"name":"create_well","arguments":{"id":"ZT-191","name":"late","field":"Zhongtai","block":"Block-A"}}"#;
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        let head = format!(
+            "POST /mcp/call-tool HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    let asked = std::time::Instant::now();
+    let code = p.terminate(Duration::from_secs(40)).unwrap();
+    let took = asked.elapsed();
+    let logs = p.logs().join("\n");
+    assert_eq!(code, Some(0), "{logs}");
+    assert!(took < Duration::from_secs(20), "shutdown took {took:?}\n{logs}");
+    assert!(logs.contains("audit records not written at shutdown"), "{logs}");
+    let _ = call.join();
+    holder.execute_batch("COMMIT").unwrap();
+    let late: i64 = holder.query_row("SELECT count(*) FROM wells WHERE id = 'ZT-191'", [], |r| r.get(0)).unwrap();
+    assert_eq!(late, 0, "the cancelled write landed");
 }

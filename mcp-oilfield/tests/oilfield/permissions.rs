@@ -101,8 +101,13 @@ async fn block_limited_role_sees_and_writes_only_its_blocks() {
     // a well of another block is "unknown" for this role, in every tool
     let msg = fails(&mut eng, "get_well", json!({"well_id": "XY-009"})).await;
     assert!(msg.starts_with("Unknown well XY-009"), "{msg}");
-    fails(&mut eng, "query_drilling_data", json!({"well_id": "XY-009"})).await;
-    fails(&mut eng, "compare_wells", json!({"well_ids": ["ZT-101", "XY-009"], "metric": "footage"})).await;
+    for (tool, args) in [
+        ("query_drilling_data", json!({"well_id": "XY-009"})),
+        ("compare_wells", json!({"well_ids": ["ZT-101", "XY-009"], "metric": "footage"})),
+    ] {
+        let msg = fails(&mut eng, tool, args).await;
+        assert!(msg.starts_with("Unknown well XY-009"), "{tool}: {msg}");
+    }
     // arguments cannot widen the scope: filtering by another block yields nothing
     let (_, other) = ok(&mut eng, "list_wells", json!({"block": "Block-C"})).await;
     assert_eq!(other["total"], 0);
@@ -110,7 +115,11 @@ async fn block_limited_role_sees_and_writes_only_its_blocks() {
     let msg =
         fails(&mut eng, "create_well", json!({"id": "ZT-199", "name": "x", "field": "Zhongtai", "block": "Block-C"}))
             .await;
-    assert!(msg.to_lowercase().contains("block"), "{msg}");
+    assert!(
+        msg.contains("cannot be created in block Block-C")
+            && msg.contains("outside the data you may access (blocks Block-A)"),
+        "{msg}"
+    );
     ok(&mut eng, "create_well", json!({"id": "ZT-198", "name": "New A", "field": "Zhongtai", "block": "Block-A"}))
         .await;
 }
@@ -164,4 +173,37 @@ async fn configured_roles_replace_the_default_ones() {
     )
     .await;
     assert!(msg.contains("role USER is not configured and was treated as GUEST"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_block_limited_write_does_not_reveal_wells_of_other_blocks() {
+    let roles = "  roles:\n    ADMIN: {permissions: [read, write, delete, admin]}\n    GUEST: {permissions: [read]}\n    ENGINEER_A: {permissions: [read, write, admin], blocks: [Block-A]}\n";
+    let f = fixture(roles).await;
+    let mut admin = f.client(Some("ADMIN")).await;
+    // XY-009 lives in another block; W002 too, and is soft-deleted.
+    let (_, xy) = ok(&mut admin, "get_well", json!({"well_id": "XY-009"})).await;
+    assert_ne!(xy["well"]["block"], "Block-A");
+    ok(&mut admin, "delete_well", json!({"well_id": "W002"})).await;
+    let mut eng = f.client(Some("ENGINEER_A")).await;
+    for id in ["XY-009", "W002"] {
+        let msg =
+            fails(&mut eng, "create_well", json!({"id": id, "name": "mine", "field": "Zhongtai", "block": "Block-A"}))
+                .await;
+        assert_eq!(
+            msg,
+            format!(
+                "well id {id} is not available: it is outside the data you may access (blocks Block-A); choose another id"
+            ),
+        );
+        let csv = format!(
+            "well_id,well_name,field,block,report_date,md_m,footage_m,drilling_hours\n{id},mine,Zhongtai,Block-A,2026-01-02,10,10,1\n"
+        );
+        let msg = fails(&mut eng, "import_data", json!({"data": csv})).await;
+        assert!(msg.contains(&format!("well id {id} is not available")) && !msg.contains("exist"), "{msg}");
+    }
+    // A well the caller can see is still answered plainly.
+    let msg =
+        fails(&mut eng, "create_well", json!({"id": "ZT-101", "name": "dup", "field": "Zhongtai", "block": "Block-A"}))
+            .await;
+    assert!(msg.ends_with("well ZT-101 already exists"), "{msg}");
 }
