@@ -313,11 +313,21 @@ const MAX_ECHOED_NAME: usize = 128;
 
 /// Client input made safe to echo in an error message: at most `max` characters, quoted, with
 /// control characters and quotes escaped (`"no_such_tool"`, `"a\nb"`, `"xxxx…"`).
-pub(crate) fn bounded(value: &str, max: usize) -> String {
+pub fn bounded(value: &str, max: usize) -> String {
     match value.char_indices().nth(max) {
         Some((cut, _)) => format!("{:?}…", value.get(..cut).unwrap_or_default()),
         None => format!("{value:?}"),
     }
+}
+
+/// Client input for a message a person reads: a plain token (letters, digits, `_ - . @`) of at most
+/// `max` characters as it is, anything else through [`bounded`] (quoted, escaped, cut), so that
+/// no echoed value can pass for more text than it is.
+pub fn echo_input(value: &str, max: usize) -> String {
+    let plain = !value.is_empty()
+        && value.chars().count() <= max
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
+    if plain { value.to_owned() } else { bounded(value, max) }
 }
 
 /// SHA-256 of the arguments (canonical JSON), first 16 hex chars.
@@ -436,6 +446,14 @@ mod tests {
         assert_eq!(r["api_key"], "***");
         assert_eq!(r["nested"]["Password"], "***");
         assert_eq!(r["nested"]["list"][0]["access_token"], "***");
+    }
+
+    #[test]
+    fn echoed_input_is_plain_only_when_it_is_a_plain_token() {
+        assert_eq!(echo_input("SUPERUSER", 64), "SUPERUSER");
+        assert_eq!(echo_input("ADMIN; role=GUEST", 64), "\"ADMIN; role=GUEST\"");
+        assert_eq!(echo_input("a\nb", 64), "\"a\\nb\"");
+        assert!(echo_input(&"x".repeat(100), 64).ends_with('…'));
     }
 
     #[test]
