@@ -18,6 +18,7 @@
 //! to every read. See `schema` for how soft deletes interact with "one report per well per day".
 
 mod audit;
+pub(crate) mod cursor;
 mod error;
 mod pool;
 pub(crate) mod reports;
@@ -41,6 +42,7 @@ use tokio_util::sync::CancellationToken;
 pub use audit::{AuditEntry, AuditQuery};
 pub use error::DbError;
 pub use pool::POOL_WAIT;
+pub use reports::TOTAL_COUNT_BOUND;
 pub use schema::SCHEMA_VERSION;
 pub use scope::Scope;
 pub use stats::{Comparison, ComparisonRow, Metric, MonthlyRow, NptByReason, WellSeries, WellStatistics};

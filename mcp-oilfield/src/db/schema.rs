@@ -100,6 +100,94 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX daily_reports_active_date
         ON daily_reports(report_date, well_id) WHERE deleted_at IS NULL;
     "#,
+    // 3: per-well running totals over the active reports, kept exact by triggers, so that the
+    // report count behind `total` and the cumulative figures of `get_well` cost one row instead
+    // of a pass over the well's history. Every change of `daily_reports` goes through the triggers:
+    // inserts (tools, importer, seeder), updates, soft deletes and restores (updates of
+    // `deleted_at`), purges (deletes, also by cascade). Only sums and counts are kept: they are
+    // exact under any order of changes; extremes (first/last date, depth) come from the
+    // `(well_id, report_date)` index at read time. Backfilled from existing reports.
+    r#"
+    CREATE TABLE well_stats (
+        well_id        TEXT PRIMARY KEY NOT NULL,
+        report_count   INTEGER NOT NULL DEFAULT 0,
+        footage_m      REAL NOT NULL DEFAULT 0,
+        drilling_hours REAL NOT NULL DEFAULT 0,
+        npt_hours      REAL NOT NULL DEFAULT 0,
+        cost_sum       REAL NOT NULL DEFAULT 0,
+        cost_count     INTEGER NOT NULL DEFAULT 0
+    ) STRICT, WITHOUT ROWID;
+
+    INSERT INTO well_stats (well_id, report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count)
+        SELECT well_id, count(*), total(footage_m), total(drilling_hours), total(npt_hours),
+               total(daily_cost), count(daily_cost)
+        FROM daily_reports WHERE deleted_at IS NULL GROUP BY well_id;
+
+    CREATE TRIGGER well_stats_report_added AFTER INSERT ON daily_reports
+    WHEN NEW.deleted_at IS NULL
+    BEGIN
+        INSERT INTO well_stats (well_id, report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count)
+        VALUES (NEW.well_id, 1, NEW.footage_m, NEW.drilling_hours, NEW.npt_hours,
+                coalesce(NEW.daily_cost, 0), NEW.daily_cost IS NOT NULL)
+        ON CONFLICT (well_id) DO UPDATE SET
+            report_count = report_count + 1,
+            footage_m = footage_m + excluded.footage_m,
+            drilling_hours = drilling_hours + excluded.drilling_hours,
+            npt_hours = npt_hours + excluded.npt_hours,
+            cost_sum = cost_sum + excluded.cost_sum,
+            cost_count = cost_count + excluded.cost_count;
+    END;
+
+    CREATE TRIGGER well_stats_report_removed AFTER DELETE ON daily_reports
+    WHEN OLD.deleted_at IS NULL
+    BEGIN
+        UPDATE well_stats SET
+            report_count = report_count - 1,
+            footage_m = footage_m - OLD.footage_m,
+            drilling_hours = drilling_hours - OLD.drilling_hours,
+            npt_hours = npt_hours - OLD.npt_hours,
+            cost_sum = cost_sum - coalesce(OLD.daily_cost, 0),
+            cost_count = cost_count - (OLD.daily_cost IS NOT NULL)
+        WHERE well_id = OLD.well_id;
+    END;
+
+    -- An update is "remove the old row if it was active, add the new one if it is": two
+    -- triggers whose effects commute, so their firing order does not matter.
+    CREATE TRIGGER well_stats_report_changed_from
+    AFTER UPDATE OF well_id, footage_m, drilling_hours, npt_hours, daily_cost, deleted_at ON daily_reports
+    WHEN OLD.deleted_at IS NULL
+    BEGIN
+        UPDATE well_stats SET
+            report_count = report_count - 1,
+            footage_m = footage_m - OLD.footage_m,
+            drilling_hours = drilling_hours - OLD.drilling_hours,
+            npt_hours = npt_hours - OLD.npt_hours,
+            cost_sum = cost_sum - coalesce(OLD.daily_cost, 0),
+            cost_count = cost_count - (OLD.daily_cost IS NOT NULL)
+        WHERE well_id = OLD.well_id;
+    END;
+
+    CREATE TRIGGER well_stats_report_changed_to
+    AFTER UPDATE OF well_id, footage_m, drilling_hours, npt_hours, daily_cost, deleted_at ON daily_reports
+    WHEN NEW.deleted_at IS NULL
+    BEGIN
+        INSERT INTO well_stats (well_id, report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count)
+        VALUES (NEW.well_id, 1, NEW.footage_m, NEW.drilling_hours, NEW.npt_hours,
+                coalesce(NEW.daily_cost, 0), NEW.daily_cost IS NOT NULL)
+        ON CONFLICT (well_id) DO UPDATE SET
+            report_count = report_count + 1,
+            footage_m = footage_m + excluded.footage_m,
+            drilling_hours = drilling_hours + excluded.drilling_hours,
+            npt_hours = npt_hours + excluded.npt_hours,
+            cost_sum = cost_sum + excluded.cost_sum,
+            cost_count = cost_count + excluded.cost_count;
+    END;
+
+    CREATE TRIGGER well_stats_well_purged AFTER DELETE ON wells
+    BEGIN
+        DELETE FROM well_stats WHERE well_id = OLD.id;
+    END;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -6,14 +6,14 @@
 //! reported daily ROPs); NPT ratio is npt / (drilling + npt).
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::types::{Cumulative, date_bounds, round};
 use super::wells::{WellRef, load_well, progress, resolve_well, resolve_wells};
 use super::{DbError, Scope, Store};
-use crate::domain::Well;
+use crate::domain::{DailyReport, Well};
 
 /// Sums over a set of reports.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,8 +70,77 @@ pub(crate) fn aggregate(conn: &Connection, well_id: &str, from: &str, to: &str) 
     Ok(conn.prepare_cached(&sql)?.query_row(params![well_id, from, to], |r| agg_from_row(r, 0))?)
 }
 
-pub(crate) fn cumulative(conn: &Connection, well: &Well) -> Result<Cumulative, DbError> {
-    let a = aggregate(conn, &well.id, "0000-01-01", "9999-12-31")?;
+/// The maintained running totals of a well (`well_stats`, kept by triggers; see `schema`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Totals {
+    pub reports: u64,
+    pub footage: f64,
+    pub drilling: f64,
+    pub npt: f64,
+    /// Sum of the reported daily costs, absent when no report has one.
+    pub cost: Option<f64>,
+}
+
+/// The running totals of a (resolved) well: one primary-key lookup.
+pub(crate) fn totals(conn: &Connection, well_id: &str) -> Result<Totals, DbError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count \
+             FROM well_stats WHERE well_id = ?1",
+        )?
+        .query_row([well_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, f64>(2)?,
+                r.get::<_, f64>(3)?,
+                r.get::<_, f64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })
+        .optional()?;
+    Ok(match row {
+        // Sums kept by adding and subtracting carry rounding noise; no reports means zero.
+        Some((n, footage, drilling, npt, cost, costs)) if n > 0 => {
+            Totals { reports: u64::try_from(n).unwrap_or(0), footage, drilling, npt, cost: (costs > 0).then_some(cost) }
+        }
+        _ => Totals::default(),
+    })
+}
+
+/// First and last report date of a (resolved) well: two seeks on `daily_reports_active_day`.
+pub(crate) fn report_span(conn: &Connection, well_id: &str) -> Result<Option<(NaiveDate, NaiveDate)>, DbError> {
+    let first: Option<NaiveDate> = conn
+        .prepare_cached(
+            "SELECT report_date FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+             ORDER BY report_date ASC LIMIT 1",
+        )?
+        .query_row([well_id], |r| r.get(0))
+        .optional()?;
+    let last: Option<NaiveDate> = conn
+        .prepare_cached(
+            "SELECT report_date FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+             ORDER BY report_date DESC LIMIT 1",
+        )?
+        .query_row([well_id], |r| r.get(0))
+        .optional()?;
+    Ok(first.zip(last))
+}
+
+/// Cumulative figures of a well from its maintained totals, its report span and its latest
+/// report (depth never decreases, so the latest report holds the deepest MD): constant cost
+/// whatever the length of the history.
+pub(crate) fn cumulative(conn: &Connection, well: &Well, latest: Option<&DailyReport>) -> Result<Cumulative, DbError> {
+    let t = totals(conn, &well.id)?;
+    let span = report_span(conn, &well.id)?;
+    let a = Agg {
+        days: t.reports,
+        footage: round(t.footage, 2),
+        drilling: round(t.drilling, 2),
+        npt: round(t.npt, 2),
+        ..Agg::default()
+    };
+    let depth = latest.map(|r| r.md_m);
     Ok(Cumulative {
         total_footage_m: a.footage,
         drilling_hours: a.drilling,
@@ -79,11 +148,11 @@ pub(crate) fn cumulative(conn: &Connection, well: &Well) -> Result<Cumulative, D
         avg_rop_m_per_h: a.avg_rop(),
         npt_ratio: a.npt_ratio(),
         days_reported: a.days,
-        first_report_date: a.first,
-        last_report_date: a.last,
-        current_depth_m: a.end_md,
-        progress_pct: progress(a.end_md, well.target_depth_m),
-        total_cost: a.cost,
+        first_report_date: span.map(|s| s.0),
+        last_report_date: span.map(|s| s.1),
+        current_depth_m: depth,
+        progress_pct: progress(depth, well.target_depth_m),
+        total_cost: t.cost.map(|c| round(c, 2)),
     })
 }
 

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{args, db_err, render};
 use crate::app::Oilfield;
+use crate::db::cursor::Cursor;
 use crate::db::{Metric, Order, Page, ReportQuery, WellFilter};
 use crate::domain::WellStatus;
 use crate::rbac::Level;
@@ -83,6 +84,10 @@ pub struct QueryArgs {
     /// `desc` (newest first, default) or `asc`.
     #[serde(default)]
     pub order: Order,
+    /// `next_cursor` of the previous page (same other arguments): the next page at constant cost
+    /// however deep; `offset` is then ignored.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// Arguments of `get_daily_report`.
@@ -197,15 +202,24 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "query_drilling_data",
             "Query daily drilling reports",
-            "Daily drilling report rows (MD, footage, ROP, WOB, mud density, drilling and NPT hours, main work) for one or more wells. Default: the latest 20 reports, newest first. Narrow with period (e.g. 'last 7 days') or from/to; paginate with limit (max 500) and offset.",
+            "Daily drilling report rows (MD, footage, ROP, WOB, mud density, drilling and NPT hours, main work) for one or more wells. Default: the latest 20 reports, newest first. Narrow with period (e.g. 'last 7 days') or from/to; paginate with limit (max 500) and next_cursor (constant cost at any depth) or offset. `total` is exact without dates or when the dates cover all the wells' reports; otherwise the range is counted up to 2000 rows and past that `total_is_lower_bound` is true (at least `total` rows). `next_offset` is exact (with a cursor it counts on from the offset the cursor was issued at).",
             Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: QueryArgs| async move {
                 let g = ctx.access.clone();
                 let ids = args::well_ids(a.well_id, a.well_ids, 1, 10)?;
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
-                let q = ReportQuery { well_ids: ids, from, to, limit: a.limit, offset: a.offset, order: a.order };
+                let q = ReportQuery {
+                    well_ids: ids,
+                    from,
+                    to,
+                    limit: a.limit,
+                    offset: a.offset,
+                    order: a.order,
+                    cursor: a.cursor,
+                };
+                let shown_from = q.cursor.as_deref().and_then(Cursor::peek_offset).unwrap_or(a.offset);
                 let page = s.store.query_reports(&g.scope, q).await.map_err(db_err)?;
-                ToolOutput::with_structured(render::reports(&page, a.offset), &page)
+                ToolOutput::with_structured(render::reports(&page, shown_from), &page)
             },
         )
         .tag(READ),
