@@ -136,6 +136,25 @@ async fn kept_figures_follow_inserts_updates_deletes_restores_purges_and_imports
     assert_eq!(c.total_cost, (f.6 > 0).then_some(f.5));
     assert_eq!((c.first_report_date, c.last_report_date), (Some(d("2026-03-01")), Some(d("2026-03-03"))));
     assert_eq!(c.current_depth_m, detail.latest_report.as_ref().map(|r| r.md_m));
+    // Whole-history statistics (served from the kept figures) equal the ones read from the rows.
+    let kept = db.store.well_statistics(&all(), "ZT-102", None, None, false).await.unwrap();
+    let conn = Connection::open(db.store.path()).unwrap();
+    let (mud, npt_days): (Option<f64>, i64) = conn
+        .query_row(
+            "SELECT avg(mud_density_gcc), count(*) FILTER (WHERE npt_hours > 0) FROM daily_reports \
+             WHERE well_id = 'ZT-102' AND deleted_at IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (kept.days_reported, kept.footage_m, kept.npt_hours, kept.total_cost, kept.avg_mud_density_gcc),
+        (f.1 as u64, f.2, f.4, (f.6 > 0).then_some(f.5), mud.map(|m| (m * 1000.0).round() / 1000.0))
+    );
+    assert_eq!((kept.start_depth_m, kept.end_depth_m), (Some(0.0), Some(300.0)));
+    assert_eq!(kept.npt_by_reason.iter().map(|n| n.days as i64).sum::<i64>(), npt_days);
+    let part = db.store.well_statistics(&all(), "ZT-102", Some(d("2026-03-02")), None, false).await.unwrap();
+    assert_eq!((part.days_reported, part.start_depth_m), (2, Some(120.0)), "a partial range is read from the rows");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -235,7 +254,8 @@ async fn migration_backfills_an_existing_database() {
         c.execute_batch(
             "DROP TRIGGER well_stats_report_added; DROP TRIGGER well_stats_report_removed; \
              DROP TRIGGER well_stats_report_changed_from; DROP TRIGGER well_stats_report_changed_to; \
-             DROP TRIGGER well_stats_well_purged; DROP TABLE well_stats; PRAGMA user_version = 2;",
+             DROP TRIGGER well_stats_well_purged; DROP TABLE well_stats; DROP INDEX daily_reports_npt_day; \
+             PRAGMA user_version = 2;",
         )
         .unwrap();
     }

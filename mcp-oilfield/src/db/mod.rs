@@ -45,7 +45,9 @@ pub use pool::POOL_WAIT;
 pub use reports::TOTAL_COUNT_BOUND;
 pub use schema::SCHEMA_VERSION;
 pub use scope::Scope;
-pub use stats::{Comparison, ComparisonRow, Metric, MonthlyRow, NptByReason, WellSeries, WellStatistics};
+pub use stats::{
+    Comparison, ComparisonRow, MAX_PLOT_POINTS, Metric, MonthlyRow, NptByReason, WellSeries, WellStatistics,
+};
 pub use types::{Cumulative, Deletion, Order, Page, Paged, ReportQuery, Restoration, WellDetail, WellFilter};
 pub use weekly::{BitChange, DayHighlight, NptDay, WeeklyHighlights, WeeklySummary};
 

@@ -61,8 +61,12 @@ fn agg_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Agg> {
     })
 }
 
-/// Aggregate the active reports of a resolved well between two bind-ready date bounds.
+/// Aggregate the active reports of a resolved well between two bind-ready date bounds: from the
+/// kept totals when the range holds the whole history, else by reading the range.
 pub(crate) fn aggregate(conn: &Connection, well_id: &str, from: &str, to: &str) -> Result<Agg, DbError> {
+    if let Some(a) = aggregate_kept(conn, well_id, from, to)? {
+        return Ok(a);
+    }
     let sql = format!(
         "SELECT {AGG_COLS} FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
          AND report_date BETWEEN ?2 AND ?3"
@@ -79,33 +83,79 @@ pub(crate) struct Totals {
     pub npt: f64,
     /// Sum of the reported daily costs, absent when no report has one.
     pub cost: Option<f64>,
+    /// Mean daily cost over the reports that have one.
+    pub avg_cost: Option<f64>,
+    /// Mean mud density over the reports that have one.
+    pub avg_mud: Option<f64>,
 }
 
 /// The running totals of a (resolved) well: one primary-key lookup.
 pub(crate) fn totals(conn: &Connection, well_id: &str) -> Result<Totals, DbError> {
     let row = conn
         .prepare_cached(
-            "SELECT report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count \
-             FROM well_stats WHERE well_id = ?1",
+            "SELECT report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count, mud_sum, \
+             mud_count FROM well_stats WHERE well_id = ?1",
         )?
         .query_row([well_id], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                r.get::<_, f64>(1)?,
-                r.get::<_, f64>(2)?,
-                r.get::<_, f64>(3)?,
-                r.get::<_, f64>(4)?,
-                r.get::<_, i64>(5)?,
+                [r.get::<_, f64>(1)?, r.get::<_, f64>(2)?, r.get::<_, f64>(3)?],
+                (r.get::<_, f64>(4)?, r.get::<_, i64>(5)?),
+                (r.get::<_, f64>(6)?, r.get::<_, i64>(7)?),
             ))
         })
         .optional()?;
+    let mean = |(sum, n): (f64, i64)| (n > 0).then(|| sum / n as f64);
     Ok(match row {
         // Sums kept by adding and subtracting carry rounding noise; no reports means zero.
-        Some((n, footage, drilling, npt, cost, costs)) if n > 0 => {
-            Totals { reports: u64::try_from(n).unwrap_or(0), footage, drilling, npt, cost: (costs > 0).then_some(cost) }
-        }
+        Some((n, [footage, drilling, npt], cost, mud)) if n > 0 => Totals {
+            reports: u64::try_from(n).unwrap_or(0),
+            footage,
+            drilling,
+            npt,
+            cost: (cost.1 > 0).then_some(cost.0),
+            avg_cost: mean(cost),
+            avg_mud: mean(mud),
+        },
         _ => Totals::default(),
     })
+}
+
+/// [`aggregate`] from the kept totals and index seeks, when `[from, to]` holds every report of
+/// the well (`None` otherwise): constant cost however long the history.
+fn aggregate_kept(conn: &Connection, well_id: &str, from: &str, to: &str) -> Result<Option<Agg>, DbError> {
+    let Some((first, last)) = report_span(conn, well_id)? else {
+        return Ok(Some(Agg::default()));
+    };
+    if from > first.to_string().as_str() || to < last.to_string().as_str() {
+        return Ok(None);
+    }
+    let t = totals(conn, well_id)?;
+    let edge = |sql: &str| -> Result<Option<(f64, f64)>, DbError> {
+        Ok(conn.prepare_cached(sql)?.query_row([well_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    };
+    let start = edge(
+        "SELECT md_m, footage_m FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+         ORDER BY report_date ASC LIMIT 1",
+    )?;
+    let end = edge(
+        "SELECT md_m, footage_m FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+         ORDER BY report_date DESC LIMIT 1",
+    )?;
+    Ok(Some(Agg {
+        days: t.reports,
+        footage: round(t.footage, 2),
+        drilling: round(t.drilling, 2),
+        npt: round(t.npt, 2),
+        first: Some(first),
+        last: Some(last),
+        avg_mud: t.avg_mud.map(|v| round(v, 3)),
+        cost: t.cost.map(|v| round(v, 2)),
+        avg_cost: t.avg_cost.map(|v| round(v, 2)),
+        // Depth never decreases: the latest report is the deepest.
+        end_md: end.map(|e| e.0),
+        start_md: start.map(|(md, footage)| round((md - footage).max(0.0), 2)),
+    }))
 }
 
 /// First and last report date of a (resolved) well: two seeks on `daily_reports_active_day`.
@@ -331,6 +381,34 @@ pub struct WellSeries {
     pub points: Vec<(NaiveDate, f64, Option<f64>)>,
 }
 
+/// Most points per well a plot draws: more than the image has pixel columns (900 by default).
+pub const MAX_PLOT_POINTS: usize = 1_000;
+
+impl WellSeries {
+    /// Thin to at most `max` points (at least 2): the first point, then the last point of each of
+    /// equal runs of the rest (depth never decreases, so that is the run's deepest) with the mean
+    /// ROP of the run. Returns how many points there were before.
+    pub fn thin(&mut self, max: usize) -> usize {
+        let n = self.points.len();
+        let max = max.max(2);
+        if n <= max {
+            return n;
+        }
+        let run = (n - 1).div_ceil(max - 1);
+        let mut out = Vec::with_capacity(max);
+        out.push(self.points[0]);
+        for chunk in self.points[1..].chunks(run) {
+            let rops: Vec<f64> = chunk.iter().filter_map(|p| p.2).collect();
+            let rop = (!rops.is_empty()).then(|| round(rops.iter().sum::<f64>() / rops.len() as f64, 2));
+            if let Some(last) = chunk.last() {
+                out.push((last.0, last.1, rop));
+            }
+        }
+        self.points = out;
+        n
+    }
+}
+
 fn well_name(conn: &Connection, w: &WellRef) -> Result<String, DbError> {
     Ok(load_well(conn, &w.id)?.name)
 }
@@ -512,6 +590,22 @@ mod tests {
 
     fn row(id: &str, value: Option<f64>) -> ComparisonRow {
         ComparisonRow { rank: None, well_id: id.into(), well_name: id.into(), value, days_reported: 1 }
+    }
+
+    #[test]
+    fn thinning_keeps_the_ends_and_at_most_max_points() {
+        let day = |i: i64| NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Duration::days(i);
+        let points: Vec<_> = (0..20_000).map(|i| (day(i), i as f64, Some((i % 10) as f64))).collect();
+        let mut s = WellSeries { well_id: "W".into(), points: points.clone() };
+        assert_eq!(s.thin(1_000), 20_000);
+        assert!(s.points.len() <= 1_000 && s.points.len() > 900, "{}", s.points.len());
+        assert_eq!(s.points.first(), points.first());
+        assert_eq!(s.points.last().map(|p| (p.0, p.1)), points.last().map(|p| (p.0, p.1)));
+        assert!(s.points.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+        assert!(s.points[1..].iter().all(|p| p.2.is_some_and(|r| (r - 4.5).abs() < 1.6)), "mean ROP of each run");
+        let mut short = WellSeries { well_id: "W".into(), points: points[..10].to_vec() };
+        assert_eq!(short.thin(1_000), 10);
+        assert_eq!(short.points, points[..10]);
     }
 
     #[test]
