@@ -630,7 +630,15 @@ mod tests {
     async fn latest_reports_queries_walk_an_index_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("plan.db"), 1).await.unwrap();
-        for (sql, index) in [(ONE_DESC, "daily_reports_active_day"), (ALL_DESC, "daily_reports_active_date")] {
+        for (sql, index) in [
+            (ONE_DESC, "daily_reports_active_day"),
+            (ALL_DESC, "daily_reports_active_date"),
+            (ONE_DESC_AFTER, "daily_reports_active_day"),
+            (ONE_ASC_AFTER, "daily_reports_active_day"),
+            (ALL_DESC_AFTER, "daily_reports_active_date"),
+            (ALL_ASC_AFTER, "daily_reports_active_date"),
+            (ONE_COUNT_UPTO, "daily_reports_active_day"),
+        ] {
             let text = plan(&store, sql).await;
             assert!(
                 text.contains(&format!("SEARCH r USING INDEX {index}"))
@@ -685,17 +693,19 @@ mod tests {
             .read(move |c| {
                 let sql = format!("EXPLAIN QUERY PLAN {sql}");
                 let mut s = c.prepare(&sql)?;
-                let mut params: Vec<(&str, &dyn ToSql)> = vec![
+                let all: [(&str, &dyn ToSql); 10] = [
                     (":sb", &None::<String>),
                     (":sf", &"[\"F\"]"),
                     (":from", &"0000-01-01"),
                     (":to", &"9999-12-31"),
                     (":limit", &20),
                     (":offset", &0),
+                    (":cap", &2001),
+                    (":kd", &"2026-03-04"),
+                    (":kw", &"ZT-102"),
+                    (":one", &"ZT-102"),
                 ];
-                if sql.contains(":one") {
-                    params.push((":one", &"ZT-102"));
-                }
+                let params: Vec<(&str, &dyn ToSql)> = all.into_iter().filter(|(name, _)| sql.contains(name)).collect();
                 let rows = s.query_map(&*params, |r| r.get::<_, String>(3))?.collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)
             })

@@ -260,6 +260,77 @@ pub struct MonthlyRow {
     pub total_cost: Option<f64>,
 }
 
+/// Per-month rows of a well over a range, in one pass over the rows in date order (the day
+/// index gives them in order, so months close as they come: no sort, no grouping table).
+fn monthly_rows(conn: &Connection, well_id: &str, from: &str, to: &str) -> Result<Vec<MonthlyRow>, DbError> {
+    struct Month {
+        key: String,
+        days: u64,
+        footage: f64,
+        drilling: f64,
+        npt: f64,
+        end_md: Option<f64>,
+        cost: Option<f64>,
+    }
+    fn close(m: Month) -> MonthlyRow {
+        let a = Agg {
+            days: m.days,
+            footage: round(m.footage, 2),
+            drilling: round(m.drilling, 2),
+            npt: round(m.npt, 2),
+            ..Agg::default()
+        };
+        MonthlyRow {
+            npt_ratio: a.npt_ratio(),
+            avg_rop_m_per_h: a.avg_rop(),
+            month: m.key,
+            days_reported: a.days,
+            footage_m: a.footage,
+            drilling_hours: a.drilling,
+            npt_hours: a.npt,
+            end_depth_m: m.end_md,
+            total_cost: m.cost.map(|c| round(c, 2)),
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT report_date, footage_m, drilling_hours, npt_hours, md_m, daily_cost FROM daily_reports \
+         WHERE well_id = ?1 AND deleted_at IS NULL AND report_date BETWEEN ?2 AND ?3 ORDER BY report_date",
+    )?;
+    let mut rows = stmt.query(params![well_id, from, to])?;
+    let mut out = Vec::new();
+    let mut current: Option<Month> = None;
+    while let Some(r) = rows.next()? {
+        let date: String = r.get(0)?;
+        let key = date.get(..7).unwrap_or(&date);
+        if current.as_ref().is_some_and(|m| m.key != key)
+            && let Some(done) = current.take()
+        {
+            out.push(close(done));
+        }
+        let m = current.get_or_insert_with(|| Month {
+            key: key.to_string(),
+            days: 0,
+            footage: 0.0,
+            drilling: 0.0,
+            npt: 0.0,
+            end_md: None,
+            cost: None,
+        });
+        let (footage, drilling, npt, md, cost): (f64, f64, f64, f64, Option<f64>) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        m.days += 1;
+        m.footage += footage;
+        m.drilling += drilling;
+        m.npt += npt;
+        m.end_md = Some(m.end_md.map_or(md, |e| e.max(md)));
+        if let Some(c) = cost {
+            m.cost = Some(m.cost.unwrap_or(0.0) + c);
+        }
+    }
+    out.extend(current.map(close));
+    Ok(out)
+}
+
 /// Statistics of one well over a date range.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct WellStatistics {
@@ -431,30 +502,7 @@ impl Store {
             let w = resolve_well(&tx, &scope, &well)?;
             let detail = load_well(&tx, &w.id)?;
             let a = aggregate(&tx, &w.id, &f, &t)?;
-            let months = if monthly {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "SELECT substr(report_date, 1, 7), {AGG_COLS} FROM daily_reports \
-                     WHERE well_id = ?1 AND deleted_at IS NULL AND report_date BETWEEN ?2 AND ?3 \
-                     GROUP BY 1 ORDER BY 1"
-                ))?;
-                stmt.query_map(params![w.id, f, t], |r| {
-                    let m = agg_from_row(r, 1)?;
-                    Ok(MonthlyRow {
-                        month: r.get(0)?,
-                        days_reported: m.days,
-                        footage_m: m.footage,
-                        drilling_hours: m.drilling,
-                        npt_hours: m.npt,
-                        npt_ratio: m.npt_ratio(),
-                        avg_rop_m_per_h: m.avg_rop(),
-                        end_depth_m: m.end_md,
-                        total_cost: m.cost,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?
-            } else {
-                Vec::new()
-            };
+            let months = if monthly { monthly_rows(&tx, &w.id, &f, &t)? } else { Vec::new() };
             Ok(WellStatistics {
                 well_id: w.id.clone(),
                 well_name: detail.name,
