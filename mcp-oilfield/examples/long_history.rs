@@ -55,6 +55,16 @@ async fn main() -> Result<()> {
     let last_date: NaiveDate = first.items.first().map(|r| r.report_date).context("no reports")?;
     let deep = ReportQuery { offset: 15_000, ..ReportQuery::latest(w, 10) };
     time("query_drilling_data offset 15000", rounds, || async { Ok(st.query_reports(s, deep.clone()).await?) }).await?;
+    // The same depth by the cursor of the page before it (absent before issue 13).
+    let before_deep = ReportQuery { offset: 14_990, ..ReportQuery::latest(w, 10) };
+    let cursor = st.query_reports(s, before_deep).await?.next_cursor;
+    if cursor.is_some() {
+        let by_cursor = ReportQuery { cursor, ..ReportQuery::latest(w, 10) };
+        time("query_drilling_data at 15000 by next_cursor", rounds, || async {
+            Ok(st.query_reports(s, by_cursor.clone()).await?)
+        })
+        .await?;
+    }
     let year = ReportQuery { from: Some(last_date - Duration::days(364)), ..ReportQuery::latest(w, 10) };
     let page = time("query_drilling_data one year, latest 10", rounds, || async {
         Ok(st.query_reports(s, year.clone()).await?)
