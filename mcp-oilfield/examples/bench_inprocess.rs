@@ -186,6 +186,7 @@ async fn main() -> Result<()> {
             limit: args.limit,
             offset: 0,
             order: Default::default(),
+            cursor: None,
         };
         let started = Instant::now();
         let page = app.store.query_reports(&scope, q).await?;

@@ -19,6 +19,7 @@
 
 mod audit;
 pub mod audit_args;
+pub(crate) mod cursor;
 mod error;
 mod pool;
 pub(crate) mod reports;
@@ -42,9 +43,12 @@ use tokio_util::sync::CancellationToken;
 pub use audit::{AuditEntry, AuditQuery, PRUNE_BATCH};
 pub use error::DbError;
 pub use pool::POOL_WAIT;
+pub use reports::TOTAL_COUNT_BOUND;
 pub use schema::SCHEMA_VERSION;
 pub use scope::Scope;
-pub use stats::{Comparison, ComparisonRow, Metric, MonthlyRow, NptByReason, WellSeries, WellStatistics};
+pub use stats::{
+    Comparison, ComparisonRow, MAX_PLOT_POINTS, Metric, MonthlyRow, NptByReason, WellSeries, WellStatistics,
+};
 pub use types::{Cumulative, Deletion, Order, Page, Paged, ReportQuery, Restoration, WellDetail, WellFilter};
 pub use weekly::{BitChange, DayHighlight, NptDay, WeeklyHighlights, WeeklySummary};
 

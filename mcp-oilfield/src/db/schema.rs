@@ -107,6 +107,115 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE audit_log ADD COLUMN blocks TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE audit_log ADD COLUMN fields TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 4: per-well running totals over the active reports, kept exact by triggers, so that the
+    // report count behind `total` and the cumulative figures of `get_well` cost one row instead
+    // of a pass over the well's history. Every change of `daily_reports` goes through the triggers:
+    // inserts (tools, importer, seeder), updates, soft deletes and restores (updates of
+    // `deleted_at`), purges (deletes, also by cascade). Only sums and counts are kept: they are
+    // exact under any order of changes; extremes (first/last date, depth) come from the
+    // `(well_id, report_date)` index at read time. Backfilled from existing reports.
+    r#"
+    CREATE TABLE well_stats (
+        well_id        TEXT PRIMARY KEY NOT NULL,
+        report_count   INTEGER NOT NULL DEFAULT 0,
+        footage_m      REAL NOT NULL DEFAULT 0,
+        drilling_hours REAL NOT NULL DEFAULT 0,
+        npt_hours      REAL NOT NULL DEFAULT 0,
+        cost_sum       REAL NOT NULL DEFAULT 0,
+        cost_count     INTEGER NOT NULL DEFAULT 0,
+        mud_sum        REAL NOT NULL DEFAULT 0,
+        mud_count      INTEGER NOT NULL DEFAULT 0
+    ) STRICT, WITHOUT ROWID;
+
+    -- NPT days only: "NPT by reason" reads the days with NPT, not the whole range.
+    CREATE INDEX daily_reports_npt_day
+        ON daily_reports(well_id, report_date) WHERE deleted_at IS NULL AND npt_hours > 0;
+
+    INSERT INTO well_stats (well_id, report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count,
+                            mud_sum, mud_count)
+        SELECT well_id, count(*), total(footage_m), total(drilling_hours), total(npt_hours),
+               total(daily_cost), count(daily_cost), total(mud_density_gcc), count(mud_density_gcc)
+        FROM daily_reports WHERE deleted_at IS NULL GROUP BY well_id;
+
+    CREATE TRIGGER well_stats_report_added AFTER INSERT ON daily_reports
+    WHEN NEW.deleted_at IS NULL
+    BEGIN
+        INSERT INTO well_stats (well_id, report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count,
+                                mud_sum, mud_count)
+        VALUES (NEW.well_id, 1, NEW.footage_m, NEW.drilling_hours, NEW.npt_hours,
+                coalesce(NEW.daily_cost, 0), NEW.daily_cost IS NOT NULL,
+                coalesce(NEW.mud_density_gcc, 0), NEW.mud_density_gcc IS NOT NULL)
+        ON CONFLICT (well_id) DO UPDATE SET
+            report_count = report_count + 1,
+            footage_m = footage_m + excluded.footage_m,
+            drilling_hours = drilling_hours + excluded.drilling_hours,
+            npt_hours = npt_hours + excluded.npt_hours,
+            cost_sum = cost_sum + excluded.cost_sum,
+            cost_count = cost_count + excluded.cost_count,
+            mud_sum = mud_sum + excluded.mud_sum,
+            mud_count = mud_count + excluded.mud_count;
+    END;
+
+    CREATE TRIGGER well_stats_report_removed AFTER DELETE ON daily_reports
+    WHEN OLD.deleted_at IS NULL
+    BEGIN
+        UPDATE well_stats SET
+            report_count = report_count - 1,
+            footage_m = footage_m - OLD.footage_m,
+            drilling_hours = drilling_hours - OLD.drilling_hours,
+            npt_hours = npt_hours - OLD.npt_hours,
+            cost_sum = cost_sum - coalesce(OLD.daily_cost, 0),
+            cost_count = cost_count - (OLD.daily_cost IS NOT NULL),
+            mud_sum = mud_sum - coalesce(OLD.mud_density_gcc, 0),
+            mud_count = mud_count - (OLD.mud_density_gcc IS NOT NULL)
+        WHERE well_id = OLD.well_id;
+    END;
+
+    -- An update is "remove the old row if it was active, add the new one if it is": two
+    -- triggers whose effects commute, so their firing order does not matter.
+    CREATE TRIGGER well_stats_report_changed_from
+    AFTER UPDATE OF well_id, footage_m, drilling_hours, npt_hours, daily_cost, mud_density_gcc, deleted_at
+    ON daily_reports
+    WHEN OLD.deleted_at IS NULL
+    BEGIN
+        UPDATE well_stats SET
+            report_count = report_count - 1,
+            footage_m = footage_m - OLD.footage_m,
+            drilling_hours = drilling_hours - OLD.drilling_hours,
+            npt_hours = npt_hours - OLD.npt_hours,
+            cost_sum = cost_sum - coalesce(OLD.daily_cost, 0),
+            cost_count = cost_count - (OLD.daily_cost IS NOT NULL),
+            mud_sum = mud_sum - coalesce(OLD.mud_density_gcc, 0),
+            mud_count = mud_count - (OLD.mud_density_gcc IS NOT NULL)
+        WHERE well_id = OLD.well_id;
+    END;
+
+    CREATE TRIGGER well_stats_report_changed_to
+    AFTER UPDATE OF well_id, footage_m, drilling_hours, npt_hours, daily_cost, mud_density_gcc, deleted_at
+    ON daily_reports
+    WHEN NEW.deleted_at IS NULL
+    BEGIN
+        INSERT INTO well_stats (well_id, report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count,
+                                mud_sum, mud_count)
+        VALUES (NEW.well_id, 1, NEW.footage_m, NEW.drilling_hours, NEW.npt_hours,
+                coalesce(NEW.daily_cost, 0), NEW.daily_cost IS NOT NULL,
+                coalesce(NEW.mud_density_gcc, 0), NEW.mud_density_gcc IS NOT NULL)
+        ON CONFLICT (well_id) DO UPDATE SET
+            report_count = report_count + 1,
+            footage_m = footage_m + excluded.footage_m,
+            drilling_hours = drilling_hours + excluded.drilling_hours,
+            npt_hours = npt_hours + excluded.npt_hours,
+            cost_sum = cost_sum + excluded.cost_sum,
+            cost_count = cost_count + excluded.cost_count,
+            mud_sum = mud_sum + excluded.mud_sum,
+            mud_count = mud_count + excluded.mud_count;
+    END;
+
+    CREATE TRIGGER well_stats_well_purged AFTER DELETE ON wells
+    BEGIN
+        DELETE FROM well_stats WHERE well_id = OLD.id;
+    END;
+    "#,
 ];
 
 /// The schema version this build writes.

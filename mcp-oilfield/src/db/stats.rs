@@ -6,14 +6,14 @@
 //! reported daily ROPs); NPT ratio is npt / (drilling + npt).
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::types::{Cumulative, date_bounds, round};
 use super::wells::{WellRef, load_well, progress, resolve_well, resolve_wells};
 use super::{DbError, Scope, Store};
-use crate::domain::Well;
+use crate::domain::{DailyReport, Well};
 
 /// Sums over a set of reports.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,8 +61,12 @@ fn agg_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Agg> {
     })
 }
 
-/// Aggregate the active reports of a resolved well between two bind-ready date bounds.
+/// Aggregate the active reports of a resolved well between two bind-ready date bounds: from the
+/// kept totals when the range holds the whole history, else by reading the range.
 pub(crate) fn aggregate(conn: &Connection, well_id: &str, from: &str, to: &str) -> Result<Agg, DbError> {
+    if let Some(a) = aggregate_kept(conn, well_id, from, to)? {
+        return Ok(a);
+    }
     let sql = format!(
         "SELECT {AGG_COLS} FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
          AND report_date BETWEEN ?2 AND ?3"
@@ -70,8 +74,123 @@ pub(crate) fn aggregate(conn: &Connection, well_id: &str, from: &str, to: &str) 
     Ok(conn.prepare_cached(&sql)?.query_row(params![well_id, from, to], |r| agg_from_row(r, 0))?)
 }
 
-pub(crate) fn cumulative(conn: &Connection, well: &Well) -> Result<Cumulative, DbError> {
-    let a = aggregate(conn, &well.id, "0000-01-01", "9999-12-31")?;
+/// The maintained running totals of a well (`well_stats`, kept by triggers; see `schema`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Totals {
+    pub reports: u64,
+    pub footage: f64,
+    pub drilling: f64,
+    pub npt: f64,
+    /// Sum of the reported daily costs, absent when no report has one.
+    pub cost: Option<f64>,
+    /// Mean daily cost over the reports that have one.
+    pub avg_cost: Option<f64>,
+    /// Mean mud density over the reports that have one.
+    pub avg_mud: Option<f64>,
+}
+
+/// The running totals of a (resolved) well: one primary-key lookup.
+pub(crate) fn totals(conn: &Connection, well_id: &str) -> Result<Totals, DbError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count, mud_sum, \
+             mud_count FROM well_stats WHERE well_id = ?1",
+        )?
+        .query_row([well_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                [r.get::<_, f64>(1)?, r.get::<_, f64>(2)?, r.get::<_, f64>(3)?],
+                (r.get::<_, f64>(4)?, r.get::<_, i64>(5)?),
+                (r.get::<_, f64>(6)?, r.get::<_, i64>(7)?),
+            ))
+        })
+        .optional()?;
+    let mean = |(sum, n): (f64, i64)| (n > 0).then(|| sum / n as f64);
+    Ok(match row {
+        // Sums kept by adding and subtracting carry rounding noise; no reports means zero.
+        Some((n, [footage, drilling, npt], cost, mud)) if n > 0 => Totals {
+            reports: u64::try_from(n).unwrap_or(0),
+            footage,
+            drilling,
+            npt,
+            cost: (cost.1 > 0).then_some(cost.0),
+            avg_cost: mean(cost),
+            avg_mud: mean(mud),
+        },
+        _ => Totals::default(),
+    })
+}
+
+/// [`aggregate`] from the kept totals and index seeks, when `[from, to]` holds every report of
+/// the well (`None` otherwise): constant cost however long the history.
+fn aggregate_kept(conn: &Connection, well_id: &str, from: &str, to: &str) -> Result<Option<Agg>, DbError> {
+    let Some((first, last)) = report_span(conn, well_id)? else {
+        return Ok(Some(Agg::default()));
+    };
+    if from > first.to_string().as_str() || to < last.to_string().as_str() {
+        return Ok(None);
+    }
+    let t = totals(conn, well_id)?;
+    let edge = |sql: &str| -> Result<Option<(f64, f64)>, DbError> {
+        Ok(conn.prepare_cached(sql)?.query_row([well_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    };
+    let start = edge(
+        "SELECT md_m, footage_m FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+         ORDER BY report_date ASC LIMIT 1",
+    )?;
+    let end = edge(
+        "SELECT md_m, footage_m FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+         ORDER BY report_date DESC LIMIT 1",
+    )?;
+    Ok(Some(Agg {
+        days: t.reports,
+        footage: round(t.footage, 2),
+        drilling: round(t.drilling, 2),
+        npt: round(t.npt, 2),
+        first: Some(first),
+        last: Some(last),
+        avg_mud: t.avg_mud.map(|v| round(v, 3)),
+        cost: t.cost.map(|v| round(v, 2)),
+        avg_cost: t.avg_cost.map(|v| round(v, 2)),
+        // Depth never decreases: the latest report is the deepest.
+        end_md: end.map(|e| e.0),
+        start_md: start.map(|(md, footage)| round((md - footage).max(0.0), 2)),
+    }))
+}
+
+/// First and last report date of a (resolved) well: two seeks on `daily_reports_active_day`.
+pub(crate) fn report_span(conn: &Connection, well_id: &str) -> Result<Option<(NaiveDate, NaiveDate)>, DbError> {
+    let first: Option<NaiveDate> = conn
+        .prepare_cached(
+            "SELECT report_date FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+             ORDER BY report_date ASC LIMIT 1",
+        )?
+        .query_row([well_id], |r| r.get(0))
+        .optional()?;
+    let last: Option<NaiveDate> = conn
+        .prepare_cached(
+            "SELECT report_date FROM daily_reports WHERE well_id = ?1 AND deleted_at IS NULL \
+             ORDER BY report_date DESC LIMIT 1",
+        )?
+        .query_row([well_id], |r| r.get(0))
+        .optional()?;
+    Ok(first.zip(last))
+}
+
+/// Cumulative figures of a well from its maintained totals, its report span and its latest
+/// report (depth never decreases, so the latest report holds the deepest MD): constant cost
+/// whatever the length of the history.
+pub(crate) fn cumulative(conn: &Connection, well: &Well, latest: Option<&DailyReport>) -> Result<Cumulative, DbError> {
+    let t = totals(conn, &well.id)?;
+    let span = report_span(conn, &well.id)?;
+    let a = Agg {
+        days: t.reports,
+        footage: round(t.footage, 2),
+        drilling: round(t.drilling, 2),
+        npt: round(t.npt, 2),
+        ..Agg::default()
+    };
+    let depth = latest.map(|r| r.md_m);
     Ok(Cumulative {
         total_footage_m: a.footage,
         drilling_hours: a.drilling,
@@ -79,11 +198,11 @@ pub(crate) fn cumulative(conn: &Connection, well: &Well) -> Result<Cumulative, D
         avg_rop_m_per_h: a.avg_rop(),
         npt_ratio: a.npt_ratio(),
         days_reported: a.days,
-        first_report_date: a.first,
-        last_report_date: a.last,
-        current_depth_m: a.end_md,
-        progress_pct: progress(a.end_md, well.target_depth_m),
-        total_cost: a.cost,
+        first_report_date: span.map(|s| s.0),
+        last_report_date: span.map(|s| s.1),
+        current_depth_m: depth,
+        progress_pct: progress(depth, well.target_depth_m),
+        total_cost: t.cost.map(|c| round(c, 2)),
     })
 }
 
@@ -139,6 +258,77 @@ pub struct MonthlyRow {
     /// Deepest MD reported in the month, m.
     pub end_depth_m: Option<f64>,
     pub total_cost: Option<f64>,
+}
+
+/// Per-month rows of a well over a range, in one pass over the rows in date order (the day
+/// index gives them in order, so months close as they come: no sort, no grouping table).
+fn monthly_rows(conn: &Connection, well_id: &str, from: &str, to: &str) -> Result<Vec<MonthlyRow>, DbError> {
+    struct Month {
+        key: String,
+        days: u64,
+        footage: f64,
+        drilling: f64,
+        npt: f64,
+        end_md: Option<f64>,
+        cost: Option<f64>,
+    }
+    fn close(m: Month) -> MonthlyRow {
+        let a = Agg {
+            days: m.days,
+            footage: round(m.footage, 2),
+            drilling: round(m.drilling, 2),
+            npt: round(m.npt, 2),
+            ..Agg::default()
+        };
+        MonthlyRow {
+            npt_ratio: a.npt_ratio(),
+            avg_rop_m_per_h: a.avg_rop(),
+            month: m.key,
+            days_reported: a.days,
+            footage_m: a.footage,
+            drilling_hours: a.drilling,
+            npt_hours: a.npt,
+            end_depth_m: m.end_md,
+            total_cost: m.cost.map(|c| round(c, 2)),
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT report_date, footage_m, drilling_hours, npt_hours, md_m, daily_cost FROM daily_reports \
+         WHERE well_id = ?1 AND deleted_at IS NULL AND report_date BETWEEN ?2 AND ?3 ORDER BY report_date",
+    )?;
+    let mut rows = stmt.query(params![well_id, from, to])?;
+    let mut out = Vec::new();
+    let mut current: Option<Month> = None;
+    while let Some(r) = rows.next()? {
+        let date: String = r.get(0)?;
+        let key = date.get(..7).unwrap_or(&date);
+        if current.as_ref().is_some_and(|m| m.key != key)
+            && let Some(done) = current.take()
+        {
+            out.push(close(done));
+        }
+        let m = current.get_or_insert_with(|| Month {
+            key: key.to_string(),
+            days: 0,
+            footage: 0.0,
+            drilling: 0.0,
+            npt: 0.0,
+            end_md: None,
+            cost: None,
+        });
+        let (footage, drilling, npt, md, cost): (f64, f64, f64, f64, Option<f64>) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        m.days += 1;
+        m.footage += footage;
+        m.drilling += drilling;
+        m.npt += npt;
+        m.end_md = Some(m.end_md.map_or(md, |e| e.max(md)));
+        if let Some(c) = cost {
+            m.cost = Some(m.cost.unwrap_or(0.0) + c);
+        }
+    }
+    out.extend(current.map(close));
+    Ok(out)
 }
 
 /// Statistics of one well over a date range.
@@ -262,6 +452,34 @@ pub struct WellSeries {
     pub points: Vec<(NaiveDate, f64, Option<f64>)>,
 }
 
+/// Most points per well a plot draws: more than the image has pixel columns (900 by default).
+pub const MAX_PLOT_POINTS: usize = 1_000;
+
+impl WellSeries {
+    /// Thin to at most `max` points (at least 2): the first point, then the last point of each of
+    /// equal runs of the rest (depth never decreases, so that is the run's deepest) with the mean
+    /// ROP of the run. Returns how many points there were before.
+    pub fn thin(&mut self, max: usize) -> usize {
+        let n = self.points.len();
+        let max = max.max(2);
+        if n <= max {
+            return n;
+        }
+        let run = (n - 1).div_ceil(max - 1);
+        let mut out = Vec::with_capacity(max);
+        out.push(self.points[0]);
+        for chunk in self.points[1..].chunks(run) {
+            let rops: Vec<f64> = chunk.iter().filter_map(|p| p.2).collect();
+            let rop = (!rops.is_empty()).then(|| round(rops.iter().sum::<f64>() / rops.len() as f64, 2));
+            if let Some(last) = chunk.last() {
+                out.push((last.0, last.1, rop));
+            }
+        }
+        self.points = out;
+        n
+    }
+}
+
 fn well_name(conn: &Connection, w: &WellRef) -> Result<String, DbError> {
     Ok(load_well(conn, &w.id)?.name)
 }
@@ -284,30 +502,7 @@ impl Store {
             let w = resolve_well(&tx, &scope, &well)?;
             let detail = load_well(&tx, &w.id)?;
             let a = aggregate(&tx, &w.id, &f, &t)?;
-            let months = if monthly {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "SELECT substr(report_date, 1, 7), {AGG_COLS} FROM daily_reports \
-                     WHERE well_id = ?1 AND deleted_at IS NULL AND report_date BETWEEN ?2 AND ?3 \
-                     GROUP BY 1 ORDER BY 1"
-                ))?;
-                stmt.query_map(params![w.id, f, t], |r| {
-                    let m = agg_from_row(r, 1)?;
-                    Ok(MonthlyRow {
-                        month: r.get(0)?,
-                        days_reported: m.days,
-                        footage_m: m.footage,
-                        drilling_hours: m.drilling,
-                        npt_hours: m.npt,
-                        npt_ratio: m.npt_ratio(),
-                        avg_rop_m_per_h: m.avg_rop(),
-                        end_depth_m: m.end_md,
-                        total_cost: m.cost,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?
-            } else {
-                Vec::new()
-            };
+            let months = if monthly { monthly_rows(&tx, &w.id, &f, &t)? } else { Vec::new() };
             Ok(WellStatistics {
                 well_id: w.id.clone(),
                 well_name: detail.name,
@@ -443,6 +638,22 @@ mod tests {
 
     fn row(id: &str, value: Option<f64>) -> ComparisonRow {
         ComparisonRow { rank: None, well_id: id.into(), well_name: id.into(), value, days_reported: 1 }
+    }
+
+    #[test]
+    fn thinning_keeps_the_ends_and_at_most_max_points() {
+        let day = |i: i64| NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Duration::days(i);
+        let points: Vec<_> = (0..20_000).map(|i| (day(i), i as f64, Some((i % 10) as f64))).collect();
+        let mut s = WellSeries { well_id: "W".into(), points: points.clone() };
+        assert_eq!(s.thin(1_000), 20_000);
+        assert!(s.points.len() <= 1_000 && s.points.len() > 900, "{}", s.points.len());
+        assert_eq!(s.points.first(), points.first());
+        assert_eq!(s.points.last().map(|p| (p.0, p.1)), points.last().map(|p| (p.0, p.1)));
+        assert!(s.points.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+        assert!(s.points[1..].iter().all(|p| p.2.is_some_and(|r| (r - 4.5).abs() < 1.6)), "mean ROP of each run");
+        let mut short = WellSeries { well_id: "W".into(), points: points[..10].to_vec() };
+        assert_eq!(short.thin(1_000), 10);
+        assert_eq!(short.points, points[..10]);
     }
 
     #[test]

@@ -47,17 +47,24 @@ impl Default for Page {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Paged<T> {
     pub items: Vec<T>,
-    /// Total rows matching the query (all pages).
+    /// Total rows matching the query (all pages); a lower bound when `total_is_lower_bound`.
     pub total: u64,
-    /// Offset of the next page, absent on the last page.
+    /// Set when counting stopped early: at least `total` rows match (absent = `total` is exact).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_is_lower_bound: bool,
+    /// Offset of the next page, absent on the last page (always exact).
     pub next_offset: Option<u64>,
+    /// Opaque continuation of the next page (absent on the last page and where not offered):
+    /// passing it back serves the next page by seeking, whatever its depth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Paged<T> {
     pub(crate) fn new(items: Vec<T>, total: u64, offset: u64) -> Self {
         let end = offset.saturating_add(items.len() as u64);
         let next_offset = (end < total && !items.is_empty()).then_some(end);
-        Self { items, total, next_offset }
+        Self { items, total, total_is_lower_bound: false, next_offset, next_cursor: None }
     }
 }
 
@@ -112,11 +119,23 @@ pub struct ReportQuery {
     /// desc (newest first, default) or asc.
     #[serde(default)]
     pub order: Order,
+    /// `next_cursor` of the previous page of the same query: the page after it, found by
+    /// seeking (constant cost at any depth); `offset` is then ignored (the cursor carries it).
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 impl Default for ReportQuery {
     fn default() -> Self {
-        Self { well_ids: Vec::new(), from: None, to: None, limit: DEFAULT_LIMIT, offset: 0, order: Order::Desc }
+        Self {
+            well_ids: Vec::new(),
+            from: None,
+            to: None,
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            order: Order::Desc,
+            cursor: None,
+        }
     }
 }
 

@@ -221,7 +221,7 @@ impl Store {
             let w = resolve_well(&tx, &scope, &id)?;
             let well = load_well(&tx, &w.id)?;
             let latest_report = super::reports::latest_report(&tx, &w.id)?;
-            let cumulative = stats::cumulative(&tx, &well)?;
+            let cumulative = stats::cumulative(&tx, &well, latest_report.as_ref())?;
             Ok(WellDetail { well, latest_report, cumulative })
         })
         .await

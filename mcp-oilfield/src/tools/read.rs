@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::{args, db_err, render};
 use crate::app::Oilfield;
-use crate::db::{Metric, Order, Page, ReportQuery, WellFilter};
+use crate::db::cursor::Cursor;
+use crate::db::{MAX_PLOT_POINTS, Metric, Order, Page, ReportQuery, WellFilter};
 use crate::domain::WellStatus;
 use crate::rbac::Level;
 
@@ -83,6 +84,10 @@ pub struct QueryArgs {
     /// `desc` (newest first, default) or `asc`.
     #[serde(default)]
     pub order: Order,
+    /// `next_cursor` of the previous page (same other arguments): the next page at constant cost
+    /// however deep; `offset` is then ignored.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// Arguments of `get_daily_report`.
@@ -197,15 +202,24 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "query_drilling_data",
             "Query daily drilling reports",
-            "Daily drilling report rows (MD, footage, ROP, WOB, mud density, drilling and NPT hours, main work) for one or more wells. Default: the latest 20 reports, newest first. Narrow with period (e.g. 'last 7 days') or from/to; paginate with limit (max 500) and offset.",
+            "Daily drilling report rows (MD, footage, ROP, WOB, mud density, drilling and NPT hours, main work) for one or more wells. Default: the latest 20 reports, newest first. Narrow with period (e.g. 'last 7 days') or from/to; paginate with limit (max 500) and next_cursor (constant cost at any depth) or offset. `total` is exact without dates or when the dates cover all the wells' reports; otherwise the range is counted up to 2000 rows and past that `total_is_lower_bound` is true (at least `total` rows). `next_offset` is exact (with a cursor it counts on from the offset the cursor was issued at).",
             Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: QueryArgs| async move {
                 let g = ctx.access.clone();
                 let ids = args::well_ids(a.well_id, a.well_ids, 1, 10)?;
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
-                let q = ReportQuery { well_ids: ids, from, to, limit: a.limit, offset: a.offset, order: a.order };
+                let q = ReportQuery {
+                    well_ids: ids,
+                    from,
+                    to,
+                    limit: a.limit,
+                    offset: a.offset,
+                    order: a.order,
+                    cursor: a.cursor,
+                };
+                let shown_from = q.cursor.as_deref().and_then(Cursor::peek_offset).unwrap_or(a.offset);
                 let page = s.store.query_reports(&g.scope, q).await.map_err(db_err)?;
-                ToolOutput::with_structured(render::reports(&page, a.offset), &page)
+                ToolOutput::with_structured(render::reports(&page, shown_from), &page)
             },
         )
         .tag(READ),
@@ -271,19 +285,23 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "plot_drilling_curve",
             "Plot drilling curve",
-            "Draw depth (m, increasing downward) versus date for 1-5 wells as a PNG image, optionally with ROP (m/h) on a secondary axis. Use it when the user wants to see progress.",
+            "Draw depth (m, increasing downward) versus date for 1-5 wells as a PNG image, optionally with ROP (m/h) on a secondary axis. Use it when the user wants to see progress. Long histories are thinned to at most 1000 points per well (the answer says so and from how many reports).",
             Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: PlotArgs| async move {
                 let g = ctx.access.clone();
                 let ids = args::well_ids(None, a.well_ids, 1, 5)?;
                 let (from, to) = args::period(a.period.as_deref(), a.from.as_deref(), a.to.as_deref(), s.store.today())?;
-                let series = s.store.depth_series(&g.scope, &ids, from, to).await.map_err(db_err)?;
+                let mut series = s.store.depth_series(&g.scope, &ids, from, to).await.map_err(db_err)?;
+                // Years of daily reports are more points than the image has pixels: thin them.
+                let reports: Vec<usize> = series.iter_mut().map(|w| w.thin(MAX_PLOT_POINTS)).collect();
                 let points: usize = series.iter().map(|w| w.points.len()).sum();
+                let total_reports: usize = reports.iter().sum();
                 let summary: Vec<String> = series
                     .iter()
-                    .map(|w| {
+                    .zip(&reports)
+                    .map(|(w, n)| {
                         let last = w.points.last().map_or("-".into(), |p| format!("{:.0} m on {}", p.1, p.0));
-                        format!("{}: {} reports, last {last}", w.well_id, w.points.len())
+                        format!("{}: {n} reports, last {last}", w.well_id)
                     })
                     .collect();
                 let title = format!("Depth vs date: {}", ids.join(", "));
@@ -295,8 +313,16 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                         crate::plot::PlotError::NoData => ToolError::NotFound("No reports to plot for these wells and dates".into()),
                         other => ToolError::internal(other.to_string()),
                     })?;
-                let text = format!("{title} ({points} points). {}", summary.join("; "));
-                let structured = serde_json::json!({"wells": ids, "points": points, "with_rop": a.with_rop, "png_bytes": png.len()});
+                let thinned = points < total_reports;
+                let note = if thinned {
+                    format!(
+                        "{points} points, thinned from {total_reports} reports: at most {MAX_PLOT_POINTS} per well, each the last day of an equal run of days with the run's mean ROP"
+                    )
+                } else {
+                    format!("{points} points")
+                };
+                let text = format!("{title} ({note}). {}", summary.join("; "));
+                let structured = serde_json::json!({"wells": ids, "points": points, "reports": total_reports, "thinned": thinned, "with_rop": a.with_rop, "png_bytes": png.len()});
                 Ok(ToolOutput::with_structured(text, &structured)?
                     .push(ContentBlock::image(base64::engine::general_purpose::STANDARD.encode(&png), "image/png")))
             },

@@ -50,15 +50,21 @@ pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> S
 }
 
 fn page_note<T>(p: &Paged<T>, offset: u64) -> String {
-    match p.next_offset {
-        Some(next) => format!(
-            "Showing {}-{} of {}; pass offset={next} for more.",
+    let total = if p.total_is_lower_bound { format!("at least {}", p.total) } else { p.total.to_string() };
+    match (p.next_offset, &p.next_cursor) {
+        (Some(next), Some(cursor)) => format!(
+            "Showing {}-{} of {total}; pass cursor=\"{cursor}\" (or offset={next}) for more.",
             offset + 1,
             offset + p.items.len() as u64,
-            p.total
         ),
-        None if p.items.is_empty() => format!("No rows (total {}).", p.total),
-        None => format!("Showing {} of {}.", p.items.len(), p.total),
+        (Some(next), None) => {
+            format!("Showing {}-{} of {total}; pass offset={next} for more.", offset + 1, offset + p.items.len() as u64)
+        }
+        (None, _) if p.items.is_empty() => format!("No rows (total {total})."),
+        (None, _) if offset > 0 => {
+            format!("Showing {}-{} of {total}.", offset + 1, offset + p.items.len() as u64)
+        }
+        (None, _) => format!("Showing {} of {total}.", p.items.len()),
     }
 }
 
