@@ -31,7 +31,8 @@ usage: cargo xtask <command> [options]
 
 commands:
   ci [--skip STEP,...]   fmt --check, clippy -D warnings, tests (nextest if installed),
-                         setup-clients, deploy-files, clients, conformance; stops at the first failure
+                         fuzz (512 cases per property), setup-clients, deploy-files, clients,
+                         conformance; stops at the first failure
                          (--skip is for local use; CI runs every step)
   setup-clients [--force]
                          install the real clients into .tools/ (npm ci of tools/ with node 22,
