@@ -446,6 +446,47 @@ fn http_mcp_post_stateless() {
     http_property("http_mcp_post_stateless", &http);
 }
 
+/// `POST /mcp/call-tool` (the compat shim): 200 with a tool result, or 400 (body), 403 (policy),
+/// 404 (unknown tool), 413, each a JSON `{"error": string, "isError": true}`; never 5xx.
+#[test]
+fn http_compat_call_tool() {
+    let http = Http::new("", false);
+    let call = (
+        prop::option::weighted(0.9, prop_oneof![prop::sample::select(TOOLS).prop_map(String::from), ".{0,12}"]),
+        params(),
+    )
+        .prop_map(|(name, params)| {
+            let mut m = serde_json::Map::new();
+            if let Some(n) = name {
+                m.insert("name".into(), Value::String(n));
+            }
+            if let Some(a) = params.get("arguments") {
+                m.insert("arguments".into(), a.clone());
+            }
+            BodyKind::JsonRpc(Value::Object(m))
+        });
+    let body = prop_oneof![1 => body(), 3 => call];
+    check("http_compat_call_tool", body, |body| {
+        let request = mcp_post("/mcp/call-tool", body.bytes(), Some("application/json"), None, None);
+        http.rt.block_on(async {
+            let response = http.send(request).await?;
+            let status = response.status();
+            prop_assert!(
+                [200, 400, 403, 404, 413].contains(&status.as_u16()),
+                "documented answers: 200, 400, 403, 404, 413; got {status}"
+            );
+            let v: Value = serde_json::from_slice(&read_body(response).await?)
+                .map_err(|e| TestCaseError::fail(format!("{status}: body not JSON: {e}")))?;
+            if status == StatusCode::OK {
+                prop_assert!(v["content"].is_array(), "200 is a tool result: {v}");
+            } else {
+                prop_assert!(v["error"].is_string() && v["isError"] == true, "{status} body: {v}");
+            }
+            Ok(())
+        })
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Legacy SSE: POST /messages
 

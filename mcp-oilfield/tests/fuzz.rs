@@ -535,18 +535,25 @@ fn json_doc() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// The longer of the `wells` and `reports` arrays, read as leniently as the import reads the
+/// document (other members skipped unread), or 0 when it is no such document.
+fn json_items(bytes: &[u8]) -> u64 {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        #[serde(default)]
+        wells: Vec<serde::de::IgnoredAny>,
+        #[serde(default)]
+        reports: Vec<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Doc>(bytes).map_or(0, |d| d.wells.len().max(d.reports.len()) as u64)
+}
+
 #[test]
 fn json_import_is_all_or_nothing() {
     let fx = Fixture::new();
     check("json_import_is_all_or_nothing", (json_doc(), any::<bool>()), |(bytes, dry_run)| {
         // Rejections name the 1-based position of the item in its array (1 for the document).
-        let max_line = serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .map(|v| {
-                let len = |k: &str| v.get(k).and_then(Value::as_array).map_or(0, Vec::len);
-                len("wells").max(len("reports")).max(1) as u64
-            })
-            .unwrap_or(1);
+        let max_line = json_items(&bytes).max(1);
         fx.import(Kind::Json, dry_run, max_line, |store| async move {
             import_json(&store, &all(), Cursor::new(bytes), dry_run).await
         })
@@ -658,5 +665,29 @@ fn date_range_matches_a_model_of_the_documented_forms() {
             }
         }
         Ok(())
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings, recorded as regression tests (run them with `--ignored`)
+
+/// Found by `json_import_is_all_or_nothing` (10,000-case run): a document that is not JSON,
+/// because a member the import does not read holds invalid UTF-8, is imported as if it were
+/// valid instead of being rejected on line 1 as "not a JSON export". serde_json skips unknown
+/// members without validating their strings (`IgnoredAny`), so the bytes are never checked.
+/// Nothing is corrupted (the member is ignored either way), but the answer is of the wrong
+/// class for input that is not JSON (RFC 8259 requires UTF-8).
+#[test]
+#[ignore = "bug: the JSON import accepts invalid UTF-8 inside members it does not read"]
+fn json_import_rejects_invalid_utf8_in_unread_members() {
+    let rt = runtime();
+    rt.block_on(async {
+        let db = open().await;
+        three_wells(&db).await;
+        let doc = b"{\"note\":\"\xff\",\"reports\":[]}".to_vec();
+        assert!(serde_json::from_slice::<Value>(&doc).is_err(), "the input is not JSON");
+        let r = import_json(&db.store, &all(), Cursor::new(doc), false).await.unwrap();
+        assert_eq!(r.rejected.len(), 1, "{r:?}");
+        assert!(r.rejected[0].line == 1 && r.rejected[0].reason.starts_with("not a JSON export"), "{r:?}");
     });
 }
