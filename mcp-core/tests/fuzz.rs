@@ -261,7 +261,8 @@ fn session_pick() -> impl Strategy<Value = SessionPick> {
 
 /// The demo app's router, built the way `serve` builds it (minus the listener).
 async fn build_router(dir: &std::path::Path, yaml: &str) -> Router {
-    let yaml = format!("transport: http\nport: 0\n{yaml}");
+    // Calls are bounded well below ANSWER_TIMEOUT (a `slow` call with random millis waits for it).
+    let yaml = format!("transport: http\nport: 0\nrequest_timeout_secs: 3\n{yaml}");
     let loaded = mcp_core::testing::load::<DemoApp>(dir, &yaml, &[], Vec::new()).unwrap();
     let config = loaded.config.clone();
     let prepared = mcp_core::run::prepare::<DemoApp>(&config).unwrap();
