@@ -27,7 +27,8 @@ fn banner(i: usize, n: usize, name: &str, what: &str) {
 }
 
 /// Step names, in order (for `--skip`).
-pub const STEPS: [&str; 7] = ["fmt", "clippy", "tests", "setup-clients", "deploy-files", "clients", "conformance"];
+pub const STEPS: [&str; 8] =
+    ["fmt", "clippy", "tests", "fuzz", "setup-clients", "deploy-files", "clients", "conformance"];
 
 /// `skip`: steps not to run (a local convenience; CI runs everything).
 pub fn ci(skip: &[String]) -> Result<()> {
@@ -40,10 +41,11 @@ pub fn ci(skip: &[String]) -> Result<()> {
         println!("CI=true: non-interactive run");
     }
     type StepFn = fn() -> Result<Option<Counts>>;
-    let steps: [(&str, &str, StepFn); 7] = [
+    let steps: [(&str, &str, StepFn); 8] = [
         ("fmt", "cargo fmt --all -- --check", fmt),
         ("clippy", "cargo clippy --workspace --all-targets -- -D warnings", clippy),
         ("tests", "cargo nextest run --workspace (or cargo test --workspace)", tests),
+        ("fuzz", "cargo xtask fuzz --cases 512 (property-based, fresh seeds)", fuzz_step),
         ("setup-clients", "install the real clients into .tools/", setup_clients),
         ("deploy-files", "workflows against GitHub's schema, the systemd unit's sandbox", deploy_files),
         ("clients", "official Python SDK over stdio, SSE and Streamable HTTP", clients_step),
@@ -186,6 +188,16 @@ fn tests() -> Result<Option<Counts>> {
     }
     Ok(Some(total))
 }
+
+/// The fuzz properties once more, with fresh random seeds and twice the cases of the tests step
+/// (the test build is reused: about 15 s of test time).
+fn fuzz_step() -> Result<Option<Counts>> {
+    let opts = crate::fuzz::FuzzOptions { cases: CI_FUZZ_CASES, ..Default::default() };
+    crate::fuzz::fuzz(&opts).map(Some)
+}
+
+/// Cases per property in `cargo xtask ci`.
+const CI_FUZZ_CASES: u32 = 512;
 
 fn setup_clients() -> Result<Option<Counts>> {
     setup::setup_clients(false)?;

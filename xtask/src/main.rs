@@ -11,6 +11,7 @@ mod bench;
 mod ci;
 mod clients;
 mod dist;
+mod fuzz;
 /// The child-process guard and `Listening on` parser that test-support's harness uses too: one
 /// file, std + anyhow only (its `ServerProcess` and `run_to_end` are for the crates' tests).
 #[allow(dead_code)]
@@ -30,7 +31,8 @@ usage: cargo xtask <command> [options]
 
 commands:
   ci [--skip STEP,...]   fmt --check, clippy -D warnings, tests (nextest if installed),
-                         setup-clients, deploy-files, clients, conformance; stops at the first failure
+                         fuzz (512 cases per property), setup-clients, deploy-files, clients,
+                         conformance; stops at the first failure
                          (--skip is for local use; CI runs every step)
   setup-clients [--force]
                          install the real clients into .tools/ (npm ci of tools/ with node 22,
@@ -42,6 +44,10 @@ commands:
   bench [oilfield] [--duration SECS] [--concurrency N] [--update-readme] [...]
                          oilfield performance on a 1M-report DB: in-process latency, HTTP
                          calls/s vs a bare handler (wrk), idle and export RSS (--help for more)
+  fuzz [--cases N] [--seconds S] [--release]
+                         the property-based fuzz tests (tests/fuzz.rs of mcp-core and
+                         mcp-oilfield): N cases per property (default 256), repeated for S
+                         seconds per property when given; prints properties, executions, failures
   dist [--bin NAME]... [--target TRIPLE]
                          release build + target/dist/<bin>-<version>-<target>.tar.gz
   demo [ARGS...]         cargo run --release -p mcp-oilfield -- --demo --transport http [ARGS...]
@@ -98,6 +104,7 @@ fn real_main() -> Result<()> {
             Ok(())
         }
         "bench" => dist::bench(rest),
+        "fuzz" => fuzz::fuzz(&fuzz::FuzzOptions::parse(rest)?).map(drop),
         "dist" => {
             let mut bins = Vec::new();
             let mut target = None;
