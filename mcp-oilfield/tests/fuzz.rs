@@ -678,7 +678,6 @@ fn date_range_matches_a_model_of_the_documented_forms() {
 /// Nothing is corrupted (the member is ignored either way), but the answer is of the wrong
 /// class for input that is not JSON (RFC 8259 requires UTF-8).
 #[test]
-#[ignore = "bug: the JSON import accepts invalid UTF-8 inside members it does not read"]
 fn json_import_rejects_invalid_utf8_in_unread_members() {
     let rt = runtime();
     rt.block_on(async {

@@ -74,7 +74,10 @@ struct JsonReport {
     daily_cost: Option<f64>,
 }
 
+/// The export's shape: exactly these two keys (a misspelt `eports` is refused, not skipped), and
+/// parsed whole (so every string, read or not, must be valid UTF-8 JSON).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct JsonDoc {
     #[serde(default)]
     wells: Vec<serde_json::Value>,
@@ -91,7 +94,11 @@ pub(super) fn import_json_tx(
 ) -> Result<ImportReport, DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut imp = Importer::new(&tx, scope, today, dry_run);
-    match serde_json::from_reader::<_, JsonDoc>(std::io::BufReader::new(reader)) {
+    // Through `Value` first: serde_json skips the members a struct does not read without checking
+    // their text, so invalid UTF-8 there would pass for JSON.
+    let parsed = serde_json::from_reader::<_, serde_json::Value>(std::io::BufReader::new(reader))
+        .and_then(serde_json::from_value::<JsonDoc>);
+    match parsed {
         Err(e) => imp.reject(1, format!("not a JSON export ({{\"wells\":[...],\"reports\":[...]}}): {e}")),
         Ok(doc) => {
             for (i, value) in doc.wells.into_iter().enumerate() {
