@@ -278,9 +278,7 @@ pub(super) fn run_upstream(spec: &Spec, args: &[String]) -> Result<()> {
 
 fn measured(run: WrkRun<Leg>, standin_cpu: f64, conns: Option<Conns>) -> Measured {
     let standin_cpu_us_per_call = standin_cpu * 1e6 / run.requests.max(1) as f64;
-    if conns.is_none() || standin_cpu_us_per_call > 0.0 {
-        println!("  stand-in CPU {standin_cpu_us_per_call:.0} µs/call");
-    }
+    println!("  stand-in CPU {standin_cpu_us_per_call:.0} µs/call");
     Measured { run, standin_cpu_us_per_call, conns }
 }
 
