@@ -47,7 +47,7 @@ pub fn ci(skip: &[String]) -> Result<()> {
         ("tests", "cargo nextest run --workspace (or cargo test --workspace)", tests),
         ("fuzz", "cargo xtask fuzz --cases 512 (property-based, fresh seeds)", fuzz_step),
         ("setup-clients", "install the real clients into .tools/", setup_clients),
-        ("deploy-files", "workflows against GitHub's schema, the systemd unit's sandbox", deploy_files),
+        ("deploy-files", "workflows against GitHub's schema, the systemd units' sandbox", deploy_files),
         ("clients", "official Python SDK over stdio, SSE and Streamable HTTP", clients_step),
         ("conformance", "official MCP conformance suite over Streamable HTTP", conformance_step),
     ];
@@ -232,19 +232,42 @@ fn workflows() -> Result<u64> {
     Ok(files.len() as u64)
 }
 
-/// `deploy/mcp-oilfield.service` must stay sandboxed: `systemd-analyze security` rates its
-/// exposure at most 2.0 of 10, so a change that drops a hardening setting fails here.
+/// The systemd units of `deploy/` that must exist (the others are checked when present).
+const UNITS: [&str; 2] = ["mcp-oilfield.service", "mcp-rocketmq.service"];
+/// Units checked once their server ships one.
+const OPTIONAL_UNITS: [&str; 1] = ["mcp-rocketchat.service"];
+
+/// The systemd units of `deploy/` must stay sandboxed: `systemd-analyze security` rates each
+/// one's exposure at most 2.0 of 10, so a change that drops a hardening setting fails here.
 fn systemd_unit() -> Result<u64> {
     if !succeeds(Command::new("systemd-analyze").arg("--version")) {
         if is_ci() {
             bail!("systemd-analyze is missing (it comes with the systemd package)");
         }
-        println!("note: systemd-analyze not found; the systemd unit's sandbox is not checked");
+        println!("note: systemd-analyze not found; the systemd units' sandbox is not checked");
         return Ok(0);
     }
-    let unit = crate::util::root().join("deploy/mcp-oilfield.service");
-    run(Command::new("systemd-analyze").args(["security", "--offline=yes", "--threshold=20"]).arg(&unit))?;
-    Ok(1)
+    let deploy = crate::util::root().join("deploy");
+    let units = units_to_check(&deploy)?;
+    for unit in &units {
+        run(Command::new("systemd-analyze").args(["security", "--offline=yes", "--threshold=20"]).arg(unit))?;
+    }
+    Ok(units.len() as u64)
+}
+
+/// The units of `deploy` to check: every one of [`UNITS`] (missing: an error) and those of
+/// [`OPTIONAL_UNITS`] that exist.
+fn units_to_check(deploy: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut units = Vec::new();
+    for name in UNITS {
+        let unit = deploy.join(name);
+        if !unit.is_file() {
+            bail!("{} is missing", crate::util::rel(&unit));
+        }
+        units.push(unit);
+    }
+    units.extend(OPTIONAL_UNITS.iter().map(|name| deploy.join(name)).filter(|u| u.is_file()));
+    Ok(units)
 }
 
 fn ci_targets() -> Result<Vec<spec::Target>> {
@@ -276,6 +299,23 @@ fn conformance_step() -> Result<Option<Counts>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checks_the_required_units_and_the_optional_ones_present() {
+        let dir = std::env::temp_dir().join(format!("xtask-ci-units-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("mcp-oilfield.service"), "").unwrap();
+        let err = units_to_check(&dir).unwrap_err();
+        assert!(format!("{err:#}").contains("mcp-rocketmq.service is missing"), "{err:#}");
+        std::fs::write(dir.join("mcp-rocketmq.service"), "").unwrap();
+        let names = |units: Vec<std::path::PathBuf>| -> Vec<String> {
+            units.iter().map(|u| u.file_name().unwrap().to_string_lossy().into_owned()).collect()
+        };
+        assert_eq!(names(units_to_check(&dir).unwrap()), ["mcp-oilfield.service", "mcp-rocketmq.service"]);
+        std::fs::write(dir.join("mcp-rocketchat.service"), "").unwrap();
+        assert_eq!(names(units_to_check(&dir).unwrap()).len(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn tallies_runner_summaries() {

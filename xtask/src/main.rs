@@ -44,6 +44,9 @@ commands:
   bench [oilfield] [--duration SECS] [--concurrency N] [--update-readme] [...]
                          oilfield performance on a 1M-report DB: in-process latency, HTTP
                          calls/s vs a bare handler (wrk), idle and export RSS (--help for more)
+  bench rocketmq [--duration SECS] [--repeat N] [--update-readme] [...]
+                         mcp-rocketmq against the Volcengine stand-in: calls/s, p99 and the
+                         latency it adds over calling the stand-in directly (--help for more)
   fuzz [--cases N] [--seconds S] [--release]
                          the property-based fuzz tests (tests/fuzz.rs of mcp-core and
                          mcp-oilfield): N cases per property (default 256), repeated for S

@@ -1,3 +1,7 @@
+//! `cargo xtask bench [NAME]`: `oilfield` (the default, this module) or `rocketmq` (a server in
+//! front of an upstream stand-in: [`upstream`], with its [`rocketmq::SPEC`]; `rocketchat` is meant
+//! to be added the same way, as one more [`upstream::Spec`]).
+//!
 //! `cargo xtask bench oilfield`: the oilfield server's performance on a 1,000,000-report database.
 //!
 //! What it measures (all on this machine, all traffic on 127.0.0.1, every run bounded in time):
@@ -30,7 +34,9 @@
 
 mod http;
 mod report;
+mod rocketmq;
 mod servers;
+mod upstream;
 mod wrk;
 
 use std::fmt::Write as _;
@@ -54,8 +60,6 @@ const DAYS: u64 = 1_000;
 const REPORTS: u64 = WELLS * DAYS;
 const LIMIT: u32 = 20;
 const PROTOCOL: &str = "2025-11-25";
-const README_START: &str = "<!-- bench:oilfield:start -->";
-const README_END: &str = "<!-- bench:oilfield:end -->";
 
 const USAGE: &str = "\
 usage: cargo xtask bench [oilfield] [options]
@@ -122,15 +126,28 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
                 print!("{USAGE}");
                 return Ok(None);
             }
-            a if !a.starts_with('-') => bail!("unknown bench target {a:?} (known: oilfield)"),
+            a if !a.starts_with('-') => {
+                bail!("unknown bench target {a:?} (known: {}; the name goes first)", BENCHES.join(", "))
+            }
             a => bail!("unknown bench option {a:?}\n\n{USAGE}"),
         }
     }
     Ok(Some(opts))
 }
 
-/// `cargo xtask bench [oilfield] [options]`.
+/// The benches `cargo xtask bench NAME` knows; the first is the default.
+const BENCHES: [&str; 2] = ["oilfield", "rocketmq"];
+
+/// `cargo xtask bench [NAME] [options]`: NAME (first, default `oilfield`) picks the bench.
 pub fn bench(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("rocketmq" | "mcp-rocketmq") => upstream::run_upstream(&rocketmq::SPEC, &args[1..]),
+        _ => oilfield(args),
+    }
+}
+
+/// `cargo xtask bench [oilfield] [options]`.
+fn oilfield(args: &[String]) -> Result<()> {
     let Some(opts) = parse_args(args)? else { return Ok(()) };
     let started = Instant::now();
     let dir = target_dir().join("bench");

@@ -104,7 +104,7 @@ pub(super) fn thousands(n: f64) -> String {
 /// is the executable's code in file-backed pages, the rest heap, stacks and SQLite caches.
 pub(super) const IDLE_RSS_TARGET_MIB: u64 = 16;
 
-fn verdict(pass: bool) -> &'static str {
+pub(super) fn verdict(pass: bool) -> &'static str {
     if pass { "PASS" } else { "FAIL" }
 }
 
@@ -383,18 +383,25 @@ impl Report {
     }
 }
 
-/// Put `section` between the bench markers of `readme` (appended when the markers are absent;
-/// the file is created when missing). Nothing else in the file changes.
+/// Put `section` between the oilfield bench markers of `readme` (see [`update_readme_section`]).
 pub(super) fn update_readme(readme: &Path, section: &str) -> Result<()> {
-    let block = format!("{README_START}\n{}\n{README_END}", section.trim_end());
+    update_readme_section(readme, "oilfield", section)
+}
+
+/// Put `section` between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` of `readme`
+/// (appended when the markers are absent; the file is created when missing). Nothing else in
+/// the file changes.
+pub(super) fn update_readme_section(readme: &Path, name: &str, section: &str) -> Result<()> {
+    let (start, end) = (format!("<!-- bench:{name}:start -->"), format!("<!-- bench:{name}:end -->"));
+    let block = format!("{start}\n{}\n{end}", section.trim_end());
     let text = fs::read_to_string(readme).unwrap_or_default();
-    let new = match (text.find(README_START), text.find(README_END)) {
-        (Some(a), Some(b)) if a < b => format!("{}{block}{}", &text[..a], &text[b + README_END.len()..]),
+    let new = match (text.find(&start), text.find(&end)) {
+        (Some(a), Some(b)) if a < b => format!("{}{block}{}", &text[..a], &text[b + end.len()..]),
         (None, None) if text.trim().is_empty() => format!("{block}\n"),
         (None, None) => format!("{}\n\n{block}\n", text.trim_end()),
-        _ => bail!("{} has unbalanced {README_START} / {README_END} markers; fix them by hand", rel(readme)),
+        _ => bail!("{} has unbalanced {start} / {end} markers; fix them by hand", rel(readme)),
     };
     fs::write(readme, new).with_context(|| format!("writing {}", rel(readme)))?;
-    println!("updated the oilfield benchmark section of {}", rel(readme));
+    println!("updated the {name} benchmark section of {}", rel(readme));
     Ok(())
 }

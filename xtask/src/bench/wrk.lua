@@ -1,11 +1,16 @@
--- wrk script of `cargo xtask bench oilfield` (the xtask writes it to target/bench/ at each run;
+-- wrk script of `cargo xtask bench` (the xtask writes it to target/bench/ at each run;
 -- edit xtask/src/bench/wrk.lua).
 --
--- Arguments after `--`: MODE WELLS LIMIT [SESSION]
+-- Arguments after `--`: MODE WELLS LIMIT [SESSION] (oilfield), or `file REQUEST_FILE` (any body)
 --   MODE mcp:  POST a JSON-RPC `tools/call` of query_drilling_data {"well_id": SD-xxxx, "limit": LIMIT}
 --              (well drawn at random among SD-0001..SD-WELLS) to the URL's path (/mcp), with the
 --              Streamable HTTP headers and, when given, `Mcp-Session-Id: SESSION`.
 --   MODE bare: POST {"well_id": SD-xxxx, "limit": LIMIT} to the URL's path (/query of bare_reference).
+--   MODE file: send the request REQUEST_FILE describes, one directive per line:
+--              `method: POST`, `header: Name: value` (repeatable), `body: <one line>` (its first
+--              `__ID__` becomes a number unique per request), `require: <text>` and
+--              `reject: <text>` (repeatable): a 2xx reply is an error unless it contains every
+--              required text and none of the rejected ones.
 -- Every response is checked. An error is a non-2xx status, or a 2xx body without a result page:
 -- for mcp, no `"result"`, a JSON-RPC `"error":{`, `"isError":true`, or no rows (`"items":[{`);
 -- for bare, no rows. done() prints one line `BENCH_JSON {...}` with the figures (latencies in µs).
@@ -19,8 +24,55 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- The directives of a `file` mode request file (see the header).
+local function read_request_file(path)
+  local f = assert(io.open(path, "r"), "cannot open the request file " .. tostring(path))
+  local spec = { method = "POST", headers = {}, body = "", require = {}, reject = {} }
+  for line in f:lines() do
+    local key, value = string.match(line, "^(%a+): (.*)$")
+    if key == "method" then
+      spec.method = value
+    elseif key == "header" then
+      local name, v = string.match(value, "^([^:]+): ?(.*)$")
+      assert(name ~= nil, "bad header line: " .. line)
+      spec.headers[name] = v
+    elseif key == "body" then
+      spec.body = value
+    elseif key == "require" then
+      table.insert(spec.require, value)
+    elseif key == "reject" then
+      table.insert(spec.reject, value)
+    elseif line ~= "" and string.sub(line, 1, 1) ~= "#" then
+      error("unknown line in the request file: " .. line)
+    end
+  end
+  f:close()
+  return spec
+end
+
 function init(args)
   mode = args[1] or "mcp"
+  if mode == "file" then
+    spec = read_request_file(args[2])
+    math.randomseed(tid * 7919 + 17)
+    seq = 0
+    checked = 0
+    non2xx = 0
+    bad_body = 0
+    first_bad = ""
+    wrk.method = spec.method
+    for name, value in pairs(spec.headers) do
+      wrk.headers[name] = value
+    end
+    local a, b = string.find(spec.body, "__ID__", 1, true)
+    if a ~= nil then
+      body_head = string.sub(spec.body, 1, a - 1)
+      body_tail = string.gsub(string.sub(spec.body, b + 1), "__ID__", "0")
+    else
+      fixed_request = wrk.format(nil, nil, nil, spec.body)
+    end
+    return
+  end
   wells = tonumber(args[2] or "1000")
   limit = tonumber(args[3] or "20")
   session = args[4]
@@ -46,6 +98,12 @@ function request()
   -- earlier request unanswered): number them per thread and keep the threads apart.
   seq = seq + 1
   local id = tid * 1000000000 + seq
+  if mode == "file" then
+    if fixed_request ~= nil then
+      return fixed_request
+    end
+    return wrk.format(nil, nil, nil, body_head .. tostring(id) .. body_tail)
+  end
   local well = string.format("SD-%04d", math.random(1, wells))
   local body
   if mode == "mcp" then
@@ -69,6 +127,20 @@ function response(status, headers, body)
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
     remember(status, body)
+    return
+  end
+  if mode == "file" then
+    local ok = body ~= nil
+    for _, text in ipairs(spec.require) do
+      ok = ok and string.find(body, text, 1, true) ~= nil
+    end
+    for _, text in ipairs(spec.reject) do
+      ok = ok and string.find(body, text, 1, true) == nil
+    end
+    if not ok then
+      bad_body = bad_body + 1
+      remember(status, body)
+    end
     return
   end
   local ok = body ~= nil and string.find(body, '"items":[{', 1, true) ~= nil

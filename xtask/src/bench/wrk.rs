@@ -49,6 +49,15 @@ pub(super) fn wrk_version(wrk: &Path) -> String {
         .unwrap_or_else(|| "wrk".into())
 }
 
+/// What a wrk run loads: a name for the report and a file-name part for its raw output.
+pub(super) trait Load: Copy + PartialEq {
+    /// The label in the report table.
+    fn label(self) -> &'static str;
+    /// The part of `target/bench/wrk-<slug>-c<N>.txt`.
+    fn slug(self) -> String;
+}
+
+/// The oilfield bench's loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Target {
     McpStateless,
@@ -56,8 +65,8 @@ pub(super) enum Target {
     Bare,
 }
 
-impl Target {
-    pub(super) fn label(self) -> &'static str {
+impl Load for Target {
+    fn label(self) -> &'static str {
         match self {
             Target::McpStateless => "MCP Streamable HTTP, stateless",
             Target::McpStateful => "MCP Streamable HTTP, stateful (1 session)",
@@ -65,18 +74,19 @@ impl Target {
         }
     }
 
-    fn slug(self) -> &'static str {
+    fn slug(self) -> String {
         match self {
             Target::McpStateless => "stateless",
             Target::McpStateful => "stateful",
             Target::Bare => "bare",
         }
+        .to_string()
     }
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct WrkRun {
-    pub(super) target: Target,
+pub(super) struct WrkRun<T = Target> {
+    pub(super) target: T,
     pub(super) clients: u32,
     pub(super) requests: u64,
     pub(super) calls_per_s: f64,
@@ -90,7 +100,7 @@ pub(super) struct WrkRun {
     pub(super) busy_connections: f64,
 }
 
-impl WrkRun {
+impl<T> WrkRun<T> {
     pub(super) fn stalled(&self) -> bool {
         self.busy_connections < 0.75 * f64::from(self.clients)
     }
@@ -129,6 +139,7 @@ impl WrkSummary {
     }
 }
 
+/// One oilfield run of `target` (its path and `wrk.lua` mode) at `clients` connections.
 pub(super) fn wrk_run(
     wrk: &Path,
     script: &Path,
@@ -138,29 +149,37 @@ pub(super) fn wrk_run(
     clients: u32,
     session: Option<&str>,
 ) -> Result<WrkRun> {
-    let addr = &server.addr;
-    let threads = clients.min(2);
     let (path, mode) = if target == Target::Bare { ("/query", "bare") } else { ("/mcp", "mcp") };
+    let mut args = vec![mode.to_string(), WELLS.to_string(), LIMIT.to_string()];
+    args.extend(session.map(str::to_string));
+    wrk_load(wrk, script, opts.duration, target, server, &format!("http://{}{path}", server.addr), &args, clients)
+}
+
+/// wrk with `script` against `url` for `duration` seconds at `clients` connections (at most 2
+/// threads), `script_args` after `--`; `server` is the process whose CPU time the calls cost.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn wrk_load<T: Load>(
+    wrk: &Path,
+    script: &Path,
+    duration: u64,
+    target: T,
+    server: &Server,
+    url: &str,
+    script_args: &[String],
+    clients: u32,
+) -> Result<WrkRun<T>> {
+    let threads = clients.min(2);
     let mut cmd = Command::new(wrk);
-    cmd.args([
-        &format!("-t{threads}"),
-        &format!("-c{clients}"),
-        &format!("-d{}s", opts.duration),
-        "--timeout",
-        "5s",
-        "-s",
-    ])
-    .arg(script)
-    .arg(format!("http://{addr}{path}"))
-    .args(["--", mode, &WELLS.to_string(), &LIMIT.to_string()]);
-    if let Some(s) = session {
-        cmd.arg(s);
-    }
+    cmd.args([&format!("-t{threads}"), &format!("-c{clients}"), &format!("-d{duration}s"), "--timeout", "5s", "-s"])
+        .arg(script)
+        .arg(url)
+        .arg("--")
+        .args(script_args);
     println!("$ {}", crate::util::display(&cmd));
     let mut lines = Vec::new();
     let cpu_before = server.cpu_seconds()?;
     let status =
-        run_streaming(&mut cmd, Duration::from_secs(opts.duration + 60), |line| lines.push(line.text().to_string()))?;
+        run_streaming(&mut cmd, Duration::from_secs(duration + 60), |line| lines.push(line.text().to_string()))?;
     let log = target_dir().join("bench").join(format!("wrk-{}-c{clients}.txt", target.slug()));
     fs::write(&log, lines.join("\n") + "\n")?;
     match status {
