@@ -202,30 +202,33 @@ pub(super) fn jsonrpc_error(status: StatusCode, id: Option<serde_json::Value>, c
     (status, axum::Json(body)).into_response()
 }
 
-/// The JSON-RPC id of a body that is JSON but not a valid message, if it has a usable one.
+/// The JSON-RPC id of a body that is JSON but not a valid message, if it has a usable one: a
+/// string or an integer (JSON-RPC ids have no fractional part; anything else answers with null).
 pub(super) fn loose_id(bytes: &[u8]) -> Option<serde_json::Value> {
     let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    value.get("id").filter(|id| id.is_string() || id.is_number()).cloned()
+    value.get("id").filter(|id| id.is_string() || id.is_i64() || id.is_u64()).cloned()
 }
 
 /// Parse a POSTed JSON-RPC message the way the spec numbers its errors: not JSON is -32700 (parse
 /// error), JSON that is not a valid message is -32600 (invalid request).
 pub(super) fn parse_message(bytes: &[u8]) -> Result<rmcp::model::ClientJsonRpcMessage, Box<Response>> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        Box::new(match e.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => jsonrpc_error(
-                StatusCode::BAD_REQUEST,
-                None,
-                -32700,
-                format!("Parse error: the body is not valid JSON (line {}, column {})", e.line(), e.column()),
-            ),
-            _ => jsonrpc_error(
-                StatusCode::BAD_REQUEST,
-                loose_id(bytes),
-                -32600,
-                "Invalid Request: the body is JSON but not a valid JSON-RPC 2.0 message".into(),
-            ),
-        })
+    // Whether it is JSON at all is decided on its own: a message type that buffers its input
+    // (an untagged enum) reports `0\0` as a shape mismatch, not as the syntax error it is.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(Box::new(jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            -32700,
+            format!("Parse error: the body is not valid JSON (line {}, column {})", e.line(), e.column()),
+        )));
+    }
+    serde_json::from_slice(bytes).map_err(|_| {
+        Box::new(jsonrpc_error(
+            StatusCode::BAD_REQUEST,
+            loose_id(bytes),
+            -32600,
+            "Invalid Request: the body is JSON but not a valid JSON-RPC 2.0 message".into(),
+        ))
     })
 }
 

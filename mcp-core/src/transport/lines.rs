@@ -1,9 +1,10 @@
 //! Newline-delimited JSON-RPC over a reader/writer pair (stdio), as a channel pair for rmcp.
 //!
 //! rmcp's own line transport drops a line over its limit silently (the client waits forever for
-//! an answer); this one answers it with a JSON-RPC error (-32600) and carries on. Lines that are
-//! not JSON are ignored, as rmcp and the other MCP SDKs do (answering them invites an error storm
-//! with a peer that echoes); JSON that is not a valid message gets -32600.
+//! an answer); this one answers it with a JSON-RPC error (-32600) and carries on. A line that is
+//! not JSON gets a parse error (-32700, id null) as JSON-RPC 2.0 requires, and JSON that is not a
+//! valid message gets -32600. (Error replies are responses, which no peer answers, so this cannot
+//! start an exchange of errors.) Blank lines are skipped.
 
 use futures::channel::mpsc;
 use futures::{SinkExt as _, StreamExt as _};
@@ -101,26 +102,22 @@ async fn read_lines<R: AsyncBufRead + Unpin>(
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                match serde_json::from_slice::<ClientJsonRpcMessage>(line) {
-                    Ok(message) => {
-                        if incoming.send(message).await.is_err() {
-                            return; // the service has ended
+                if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err() {
+                    tracing::debug!("incoming line is not JSON; answered with a parse error");
+                    ErrorData::parse_error("Parse error: the line is not valid JSON", None)
+                } else {
+                    match serde_json::from_slice::<ClientJsonRpcMessage>(line) {
+                        Ok(message) => {
+                            if incoming.send(message).await.is_err() {
+                                return; // the service has ended
+                            }
+                            continue;
                         }
-                        continue;
+                        Err(_) => ErrorData::invalid_request(
+                            "Invalid Request: the line is JSON but not a valid JSON-RPC 2.0 message",
+                            None,
+                        ),
                     }
-                    Err(e)
-                        if matches!(
-                            e.classify(),
-                            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
-                        ) =>
-                    {
-                        tracing::debug!("ignoring an incoming line that is not JSON");
-                        continue;
-                    }
-                    Err(_) => ErrorData::invalid_request(
-                        "Invalid Request: the line is JSON but not a valid JSON-RPC 2.0 message",
-                        None,
-                    ),
                 }
             }
         };
