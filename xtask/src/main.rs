@@ -17,6 +17,7 @@ mod dist;
 #[path = "../../test-support/src/process.rs"]
 mod process;
 mod setup;
+mod soak;
 mod spec;
 mod util;
 
@@ -44,6 +45,9 @@ commands:
                          calls/s vs a bare handler (wrk), idle and export RSS (--help for more)
   dist [--bin NAME]... [--target TRIPLE]
                          release build + target/dist/<bin>-<version>-<target>.tar.gz
+  soak [--minutes N] [--server oilfield] [--no-build]
+                         sustained mixed load (sessions, reads, writes, SSE, hostile requests) on the
+                         release binary; errors on valid requests and RSS over time (--help for more)
   demo [ARGS...]         cargo run --release -p mcp-oilfield -- --demo --transport http [ARGS...]
 
 TARGET: --bin NAME (a spec in tests/clients/specs/NAME.toml; default mcp-oilfield),
@@ -112,6 +116,7 @@ fn real_main() -> Result<()> {
             dist::dist(&bins, target.as_deref())
         }
         "demo" => dist::demo(rest),
+        "soak" => soak::soak(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
