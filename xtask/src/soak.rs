@@ -352,6 +352,9 @@ const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialize
 
 fn worker(w: usize, base: &str, stats: &Stats, stop: &AtomicBool, deadline: Instant, max: u64) {
     let c = Client::new(base);
+    // Hostile requests on their own connections: after an oversized body the server closes the
+    // connection, and a valid request must not be the one that finds the pooled socket dead.
+    let rogue = Client::new(base);
     let mut round: u64 = 0;
     while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
         if stats.requests.load(Ordering::Relaxed) >= max {
@@ -361,7 +364,7 @@ fn worker(w: usize, base: &str, stats: &Stats, stop: &AtomicBool, deadline: Inst
         round += 1;
         let outcome = match round % 10 {
             0 => sse_cycle(&c, stats),
-            5 => hostile(&c, stats, round),
+            5 => hostile(&rogue, stats, round),
             _ => streamable_cycle(&c, stats, w, round),
         };
         if let Err(e) = outcome {
