@@ -18,6 +18,7 @@ mod fuzz;
 #[path = "../../test-support/src/process.rs"]
 mod process;
 mod setup;
+mod soak;
 mod spec;
 mod util;
 
@@ -53,6 +54,9 @@ commands:
                          seconds per property when given; prints properties, executions, failures
   dist [--bin NAME]... [--target TRIPLE]
                          release build + target/dist/<bin>-<version>-<target>.tar.gz
+  soak [--minutes N] [--server oilfield] [--no-build]
+                         sustained mixed load (sessions, reads, writes, SSE, hostile requests) on the
+                         release binary; errors on valid requests and RSS over time (--help for more)
   demo [ARGS...]         cargo run --release -p mcp-oilfield -- --demo --transport http [ARGS...]
 
 TARGET: --bin NAME (a spec in tests/clients/specs/NAME.toml; default mcp-oilfield),
@@ -122,6 +126,7 @@ fn real_main() -> Result<()> {
             dist::dist(&bins, target.as_deref())
         }
         "demo" => dist::demo(rest),
+        "soak" => soak::soak(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

@@ -212,23 +212,24 @@ pub(super) fn loose_id(bytes: &[u8]) -> Option<serde_json::Value> {
 /// Parse a POSTed JSON-RPC message the way the spec numbers its errors: not JSON is -32700 (parse
 /// error), JSON that is not a valid message is -32600 (invalid request).
 pub(super) fn parse_message(bytes: &[u8]) -> Result<rmcp::model::ClientJsonRpcMessage, Box<Response>> {
-    // Whether it is JSON at all is decided on its own: a message type that buffers its input
-    // (an untagged enum) reports `0\0` as a shape mismatch, not as the syntax error it is.
-    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-        return Err(Box::new(jsonrpc_error(
-            StatusCode::BAD_REQUEST,
-            None,
-            -32700,
-            format!("Parse error: the body is not valid JSON (line {}, column {})", e.line(), e.column()),
-        )));
-    }
     serde_json::from_slice(bytes).map_err(|_| {
-        Box::new(jsonrpc_error(
-            StatusCode::BAD_REQUEST,
-            loose_id(bytes),
-            -32600,
-            "Invalid Request: the body is JSON but not a valid JSON-RPC 2.0 message".into(),
-        ))
+        // Which error it is, is decided on its own (only on this error path): the message type
+        // buffers its input, so `0\0`, invalid UTF-8 or nesting past the limit would otherwise
+        // read as a shape mismatch rather than the parse errors they are.
+        Box::new(match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Err(e) => jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                None,
+                -32700,
+                format!("Parse error: the body is not valid JSON (line {}, column {})", e.line(), e.column()),
+            ),
+            Ok(_) => jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                loose_id(bytes),
+                -32600,
+                "Invalid Request: the body is JSON but not a valid JSON-RPC 2.0 message".into(),
+            ),
+        })
     })
 }
 
@@ -335,6 +336,11 @@ async fn streamable<A: App>(State(state): State<Arc<HttpState<A>>>, request: Req
         }
         (Some(id), &http::Method::DELETE) => {
             let id = id.clone();
+            // Every session is recorded at its initialize: one we do not know (never opened,
+            // already deleted) is not found, whatever rmcp would answer.
+            if state.owners.access(&id, &owner) == Access::Unknown {
+                return (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response();
+            }
             let response = next.run(request).await;
             if response.status().is_success() {
                 state.owners.forget(&id);

@@ -102,22 +102,23 @@ async fn read_lines<R: AsyncBufRead + Unpin>(
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err() {
-                    tracing::debug!("incoming line is not JSON; answered with a parse error");
-                    ErrorData::parse_error("Parse error: the line is not valid JSON", None)
-                } else {
-                    match serde_json::from_slice::<ClientJsonRpcMessage>(line) {
-                        Ok(message) => {
-                            if incoming.send(message).await.is_err() {
-                                return; // the service has ended
-                            }
-                            continue;
+                match serde_json::from_slice::<ClientJsonRpcMessage>(line) {
+                    Ok(message) => {
+                        if incoming.send(message).await.is_err() {
+                            return; // the service has ended
                         }
-                        Err(_) => ErrorData::invalid_request(
-                            "Invalid Request: the line is JSON but not a valid JSON-RPC 2.0 message",
-                            None,
-                        ),
+                        continue;
                     }
+                    // Not JSON at all (decided on its own: the message type buffers its input, so
+                    // invalid UTF-8 or nesting past the limit would read as a shape mismatch).
+                    Err(_) if serde_json::from_slice::<serde_json::Value>(line).is_err() => {
+                        tracing::debug!("incoming line is not JSON; answered with a parse error");
+                        ErrorData::parse_error("Parse error: the line is not valid JSON", None)
+                    }
+                    Err(_) => ErrorData::invalid_request(
+                        "Invalid Request: the line is JSON but not a valid JSON-RPC 2.0 message",
+                        None,
+                    ),
                 }
             }
         };
