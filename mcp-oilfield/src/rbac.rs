@@ -130,11 +130,8 @@ impl Policy {
     pub fn check(&self, caller: &Caller, tool: &str, level: Level) -> Result<Grant, Denial> {
         let Some(grant) = self.grant(caller) else {
             // The claimed role is caller input: quoted, escaped and bounded before it is echoed.
-            let role = caller
-                .role
-                .as_deref()
-                .filter(|r| !r.contains("{{"))
-                .map_or_else(|| "(none)".to_owned(), |r| echo_role(r));
+            let role =
+                caller.role.as_deref().filter(|r| !r.contains("{{")).map_or_else(|| "(none)".to_owned(), echo_role);
             return Err(Denial {
                 message: format!(
                     "Permission denied: role {role} may not use tool {tool} (requires {}); unknown or missing roles are refused on this server",
