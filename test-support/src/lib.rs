@@ -1,6 +1,7 @@
 //! Shared test helpers: a generic recording, fault-injecting loopback stand-in ([`standin`]) and the
 //! upstream stand-ins built on it (JWKS issuer, later Rocket.Chat and Volcengine),
 //! raw MCP HTTP clients for exact status-code assertions, and process helpers.
+pub mod fuzz;
 pub mod hostile;
 pub mod jwks;
 pub mod mcp_http;
