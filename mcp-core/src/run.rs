@@ -30,8 +30,17 @@ pub fn main<A: App>() -> ExitCode {
         }
     };
     let env = |name: &str| std::env::var(name).ok();
-    runtime.block_on(run::<A>(std::env::args_os().collect(), &env))
+    let code = runtime.block_on(run::<A>(std::env::args_os().collect(), &env));
+    // Everything that matters (in-flight calls, the last responses, the servers' own flushes)
+    // ended inside `run`. What may remain is a blocking read of stdin that only ends when the
+    // client closes it: dropping the runtime would wait for it forever (a stdio server stopped
+    // by SIGTERM while its client keeps stdin open would never exit).
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
+    code
 }
+
+/// Longest wait for blocking tasks (a pending stdin read) once `run` has returned.
+const RUNTIME_SHUTDOWN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The whole program, given its arguments and environment (testable in process).
 pub async fn run<A: App>(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> ExitCode {

@@ -303,3 +303,63 @@ fn shutdown_does_not_wait_long_for_audit_records_a_locked_database_refuses() {
     let late: i64 = holder.query_row("SELECT count(*) FROM wells WHERE id = 'ZT-191'", [], |r| r.get(0)).unwrap();
     assert_eq!(late, 0, "the cancelled write landed");
 }
+
+/// Stdio drain: SIGTERM reaches the real binary while a write waits for the database (another
+/// connection holds its lock, released right after the signal). The call still completes, its
+/// reply is written to stdout (nothing else is), the write lands, and the process exits 0 with
+/// stdin still open: the signal, not end of input, ended the session.
+#[test]
+fn stdio_answers_the_call_in_flight_at_sigterm_before_exiting() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let cfg = dir.path().join("d.yaml");
+    std::fs::write(&cfg, format!("shutdown_timeout_secs: 20\noilfield:\n  demo: true\n  database: {}\n", db.display()))
+        .unwrap();
+    let mut c = bin();
+    c.args(["--config", cfg.to_str().unwrap()]);
+    c.env("MCP_USER_ROLE", "ADMIN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = test_support::process::ChildGuard::new(c.spawn().unwrap(), "mcp-oilfield stdio");
+    let mut stdin = child.child_mut().stdin.take().unwrap();
+    let mut reader = BufReader::new(child.child_mut().stdout.take().unwrap());
+    let mut next_reply = move || {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        serde_json::from_str::<serde_json::Value>(&line)
+            .unwrap_or_else(|e| panic!("non-protocol output on stdout: {line:?} ({e})"))
+    };
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-11-25","capabilities":{{}},"clientInfo":{{"name":"t","version":"0"}}}}}}"#
+    )
+    .unwrap();
+    assert_eq!(next_reply()["id"], 1);
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#).unwrap();
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{{"name":"create_well","arguments":{{"id":"ZT-192","name":"drained","field":"Zhongtai","block":"Block-A"}}}}}}"#
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    // The write now waits for the lock (busy timeout 5 s); the signal arrives meanwhile.
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(child.try_wait().unwrap(), None, "the server exited before the signal");
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(child.try_wait().unwrap(), None, "the server did not wait for the call in flight");
+    holder.execute_batch("COMMIT").unwrap();
+    let reply = next_reply();
+    assert_eq!(reply["id"], 2, "{reply}");
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    let status = child.wait_timeout(Duration::from_secs(30)).unwrap().expect("the server did not exit after the drain");
+    assert!(status.success(), "{status:?}");
+    drop(stdin);
+    let landed: i64 = holder.query_row("SELECT count(*) FROM wells WHERE id = 'ZT-192'", [], |r| r.get(0)).unwrap();
+    assert_eq!(landed, 1, "the drained write did not land");
+}
