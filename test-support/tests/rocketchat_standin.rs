@@ -582,6 +582,46 @@ async fn update_and_delete() {
     assert!(rc.message(&theirs).is_none());
 }
 
+#[tokio::test]
+async fn get_message_returns_one_message_or_the_real_failures() {
+    let (rc, alice, bob, general) = world(RcVersion::V8).await;
+    let carol = rc.add_user("carol", "Carol", "pw");
+    let secret = rc.add_room(RoomKind::Group, "secret", &["bob"]);
+    let id = rc.post_as("bob", &general, "hello @alice", None);
+    let hidden = rc.post_as("bob", &secret, "not for alice", None);
+    let api = Api::new(&rc, Some(&alice));
+    let r = api.get(&format!("/api/v1/chat.getMessage?msgId={id}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["success"], true);
+    assert_eq!(r.body["message"]["_id"], id.as_str());
+    assert_eq!(r.body["message"]["rid"], general.as_str());
+    assert_eq!(r.body["message"]["msg"], "hello @alice");
+    assert_eq!(r.body["message"]["u"]["username"], "bob");
+    assert!(r.body["message"]["ts"].as_str().is_some_and(|t| t.ends_with('Z')), "{}", r.body);
+    // A public channel is readable by anyone who may view channels, member or not.
+    let r = Api::new(&rc, Some(&carol)).get(&format!("/api/v1/chat.getMessage?msgId={id}")).await;
+    assert_eq!(r.status, 200);
+    // getSingleMessage gives null for an unknown id: a bare failure(), no error text.
+    let r = api.get("/api/v1/chat.getMessage?msgId=nope").await;
+    assert_eq!((r.status, r.body), (StatusCode::BAD_REQUEST, json!({"success": false})));
+    let r = api.get(&format!("/api/v1/chat.getMessage?msgId={hidden}")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.body,
+        json!({"success": false, "error": "Not allowed [error-not-allowed]", "errorType": "error-not-allowed"})
+    );
+    let r = Api::new(&rc, Some(&bob)).get(&format!("/api/v1/chat.getMessage?msgId={hidden}")).await;
+    assert_eq!(r.body["message"]["msg"], "not for alice");
+    let r = api.get("/api/v1/chat.getMessage").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"], "must have required property 'msgId' [invalid-params]");
+    assert_eq!(r.body["errorType"], "invalid-params");
+    let r = api.get("/api/v1/chat.getMessage?msgId=").await;
+    assert_eq!(r.body, json!({"success": false, "error": "The \"msgId\" query parameter must be provided."}));
+    let r = Api::new(&rc, None).get(&format!("/api/v1/chat.getMessage?msgId={id}")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
 async fn upload(api: &Api, path: &str, fields: &[(&str, &str)]) -> Reply {
     let mut form = reqwest::multipart::Form::new().part(
         "file",

@@ -193,12 +193,37 @@ async fn message_room(
     if let Some(r) = room.or_else(|| msg.room.clone()) {
         return s.client.room(ctx, session, &r).await;
     }
-    let v: Value = s.client.json(ctx, session, Call::get("chat.getMessage").q("msgId", &msg.id)).await?;
-    let rid = v
-        .pointer("/message/rid")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ToolError::NotFound(format!("message {} was not found", msg.id)))?;
+    let v = get_message(s, ctx, session, &msg.id).await?;
+    let rid = v.pointer("/message/rid").and_then(Value::as_str).ok_or_else(|| message_not_found(&msg.id))?;
     s.client.room(ctx, session, &RoomRef::Id(rid.to_owned())).await
+}
+
+/// `chat.getMessage?msgId=`: `{message}`. Rocket.Chat answers an id it does not know (or a
+/// message deleted since) with a bare failure, 400 `{"success":false}` without a reason: that
+/// becomes "message ... was not found" instead of a reasonless refusal.
+async fn get_message(s: &App, ctx: &Ctx, session: &Session, id: &str) -> Result<Value, ToolError> {
+    match s.client.json(ctx, session, Call::get("chat.getMessage").q("msgId", id)).await {
+        Err(ToolError::BadRequest(m)) if m == bare_failure("chat.getMessage") => Err(message_not_found(id)),
+        other => other,
+    }
+}
+
+/// The text of a 400 without `error` or `errorType` from `endpoint`.
+fn bare_failure(endpoint: &str) -> String {
+    crate::errors::RcError::BadRequest {
+        endpoint: endpoint.to_owned(),
+        code: None,
+        reason: "bad request".to_owned(),
+        details: None,
+    }
+    .to_string()
+}
+
+fn message_not_found(id: &str) -> ToolError {
+    ToolError::NotFound(format!(
+        "message {id} was not found: Rocket.Chat knows no message with this id (it may have been deleted); \
+         check the id, or pass its permalink"
+    ))
 }
 
 /// The history endpoint of a room (`channels.history`, `groups.history`, `im.history`).

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use mcp_core::{Hints, ToolDef, ToolError, ToolOutput};
 use serde_json::json;
 
-use super::{App, Ctx, check, history, history_call, invalid, message_value, room_label};
+use super::{
+    App, Ctx, check, get_message, history, history_call, invalid, message_not_found, message_value, room_label,
+};
 use crate::app::RocketChat;
 use crate::args::WaitForReplyArgs;
 use crate::client::{Call, Session};
@@ -150,10 +152,10 @@ async fn after_instant(
     if let Some(t) = h.messages.iter().find(|m| m.id == msg.id).and_then(|m| m.ts) {
         return Ok(t.utc());
     }
-    let v: serde_json::Value = s.client.json(ctx, session, Call::get("chat.getMessage").q("msgId", &msg.id)).await?;
+    let v = get_message(s, ctx, session, &msg.id).await?;
     v.pointer("/message/ts")
         .cloned()
         .and_then(|t| serde_json::from_value::<crate::model::RcDate>(t).ok())
         .map(|t| t.utc())
-        .ok_or_else(|| ToolError::NotFound(format!("message {} was not found", msg.id)))
+        .ok_or_else(|| message_not_found(&msg.id))
 }

@@ -265,3 +265,32 @@ async fn room_names_are_resolved_once_per_user() {
     ok(&mut b, "get_messages", json!({"roomId": "#general"})).await;
     assert_eq!(by(&w.bob.id), 1, "bob resolves for himself");
 }
+
+#[tokio::test]
+async fn a_bare_message_id_is_located_through_chat_get_message() {
+    let w = world(RcVersion::V7).await;
+    let secret = w.rc.add_room(RoomKind::Group, "secret", &["bob"]);
+    let id = w.rc.post_as("alice", &w.general, "typo", None);
+    let hidden = w.rc.post_as("bob", &secret, "bob only", None);
+    let s = server_as(&w, &w.alice, "").await;
+    let mut c = client(&s).await;
+    // No room and no link: the server asks Rocket.Chat where the message lives.
+    let r = ok(&mut c, "edit_message", json!({"message_id": id, "text": "fixed"})).await;
+    assert!(text(&r).contains("#general"), "{}", text(&r));
+    assert_eq!(w.rc.message(&id).unwrap().text, "fixed");
+    let lookups = w.rc.requests_to("/api/v1/chat.getMessage");
+    assert_eq!(lookups.len(), 1);
+    assert_eq!(lookups[0].query_pairs(), vec![("msgId".to_owned(), id.clone())]);
+    assert_eq!(lookups[0].header("x-user-id"), Some(w.alice.id.as_str()));
+    let update = w.rc.requests_to("/api/v1/chat.update");
+    assert_eq!(update[0].json().unwrap()["roomId"], w.general.as_str());
+
+    // An id Rocket.Chat does not know: a precise error, nothing sent.
+    let e = fails(&mut c, "delete_message", json!({"message_id": "NoSuchMessage1234"})).await;
+    assert!(e.contains("NoSuchMessage1234") && e.contains("not found"), "{e}");
+    // A message in a room alice cannot see: Rocket.Chat's reason.
+    let e = fails(&mut c, "delete_message", json!({"message_id": hidden})).await;
+    assert!(e.contains("Not allowed"), "{e}");
+    assert!(w.rc.requests_to("/api/v1/chat.delete").is_empty());
+    assert!(w.rc.message(&hidden).is_some());
+}

@@ -96,3 +96,31 @@ async fn reports_progress_while_waiting() {
     assert!(!progress.is_empty(), "no progress notifications: {}", r.text);
     assert_eq!(r.json().unwrap()["result"]["structuredContent"]["timed_out"], true);
 }
+
+#[tokio::test]
+async fn after_an_older_message_is_found_through_chat_get_message() {
+    let w = world(RcVersion::V7).await;
+    let old = w.rc.post_as("bob", &w.general, "m0", None);
+    // More than the 50 newest the server looks through first.
+    for i in 1..=60 {
+        w.rc.post_as("bob", &w.general, &format!("m{i}"), None);
+    }
+    let s = server_as(&w, &w.alice, FAST).await;
+    let mut c = client(&s).await;
+    let r = ok(&mut c, "wait_for_reply", json!({"room_id": "#general", "after": old, "timeout_seconds": 5})).await;
+    let lookups = w.rc.requests_to("/api/v1/chat.getMessage");
+    assert_eq!(lookups.len(), 1, "{r}");
+    assert_eq!(lookups[0].query_pairs(), vec![("msgId".to_owned(), old.clone())]);
+    let msgs = r["structuredContent"]["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 60, "every message after m0: {r}");
+    assert_eq!(msgs[0]["text"], "m1");
+    assert_eq!(r["structuredContent"]["timed_out"], false);
+    // An unknown message as `after`: a precise error.
+    let e = crate::common::fails(
+        &mut c,
+        "wait_for_reply",
+        json!({"room_id": "#general", "after": "NoSuchMessage1234", "timeout_seconds": 1}),
+    )
+    .await;
+    assert!(e.contains("NoSuchMessage1234") && e.contains("not found"), "{e}");
+}

@@ -1,7 +1,9 @@
-//! `chat.*`: sending, editing, deleting, reactions, threads and search (rocketchat.md §2.1,
-//! §2.4, §2.6).
+//! `chat.*`: sending, reading one message, editing, deleting, reactions, threads and search
+//! (rocketchat.md §2.1, §2.4, §2.6, §3 "Envelope").
 
 use serde_json::{Value, json};
+
+use http::StatusCode;
 
 use super::super::error::ApiError;
 use super::super::http::Call;
@@ -119,6 +121,25 @@ pub(crate) fn send_message(w: &mut World, call: &Call) -> Result<Value, ApiError
     })?;
     let message = w.msg(&id).map(|m| w.msg_json(m)).unwrap_or_default();
     Ok(json!({"message": message}))
+}
+
+/// `GET chat.getMessage?msgId=` returns `{message}`. As the real route: the query schema
+/// requires `msgId` (`must have required property 'msgId' [invalid-params]`); an empty one is
+/// `The "msgId" query parameter must be provided.`; `getSingleMessage` gives null for an unknown
+/// id, which the route answers with a bare `failure()` (400 `{"success":false}`, no `error`);
+/// a message in a room the caller cannot access is `Not allowed [error-not-allowed]`.
+pub(crate) fn get_message(w: &mut World, call: &Call) -> Result<Value, ApiError> {
+    let mid = call.q("msgId").ok_or_else(|| ApiError::invalid_params("must have required property 'msgId'"))?;
+    if mid.is_empty() {
+        return Err(ApiError::plain("The \"msgId\" query parameter must be provided."));
+    }
+    let bare_failure = || ApiError::status(StatusCode::BAD_REQUEST, json!({"success": false}));
+    let msg = w.msg(mid).ok_or_else(bare_failure)?;
+    let room = w.room(&msg.rid).ok_or_else(bare_failure)?;
+    if !w.can_access(&call.uid, room) {
+        return Err(ApiError::meteor("error-not-allowed", "Not allowed"));
+    }
+    Ok(json!({"message": w.msg_json(msg)}))
 }
 
 /// The message `msgId` of room `roomId`, with chat.update's / chat.delete's plain errors.

@@ -57,6 +57,7 @@ fn build_table() -> Vec<Route> {
     add(M::POST, "chat.update", true, chat::update);
     add(M::POST, "chat.delete", true, chat::delete);
     add(M::POST, "chat.react", true, chat::react);
+    add(M::GET, "chat.getMessage", true, chat::get_message);
     add(M::GET, "chat.getThreadMessages", true, chat::thread_messages);
     add(M::GET, "chat.getThreadsList", true, chat::threads_list);
     add(M::GET, "chat.search", true, chat::search);
