@@ -48,6 +48,9 @@ commands:
   bench rocketmq [--duration SECS] [--repeat N] [--update-readme] [...]
                          mcp-rocketmq against the Volcengine stand-in: calls/s, p99 and the
                          latency it adds over calling the stand-in directly (--help for more)
+  bench rocketchat [--duration SECS] [--repeat N] [--update-readme] [...]
+                         mcp-rocketchat's get_messages against the Rocket.Chat stand-in: the same
+                         figures, plus the upstream requests per call (--help for more)
   fuzz [--cases N] [--seconds S] [--release]
                          the property-based fuzz tests (tests/fuzz.rs of mcp-core and
                          mcp-oilfield): N cases per property (default 256), repeated for S

@@ -235,6 +235,29 @@ impl RocketChat {
         UserHandle { id, username: username.to_owned(), auth_token }
     }
 
+    /// Add a user with this `_id` and personal access token (a stand-in process preloads
+    /// credentials its client was given, as the real server holds a token created earlier).
+    ///
+    /// # Panics
+    /// If the username or the id is taken (a mistake in the caller).
+    pub fn add_user_with_token(
+        &self,
+        username: &str,
+        name: &str,
+        password: &str,
+        roles: &[&str],
+        id: &str,
+        auth_token: &str,
+    ) -> UserHandle {
+        let mut w = lock(&self.world);
+        assert!(
+            w.user_by_username(username).is_none() && w.user(id).is_none(),
+            "rocketchat stand-in: user {username:?} or id {id:?} exists"
+        );
+        let (id, auth_token) = w.add_user_with(username, name, password, roles, id.to_owned(), auth_token.to_owned());
+        UserHandle { id, username: username.to_owned(), auth_token }
+    }
+
     /// Require a TOTP second factor at login: the stand-in accepts exactly `code` (None removes it).
     ///
     /// # Panics

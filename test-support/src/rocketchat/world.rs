@@ -246,6 +246,19 @@ impl World {
     pub(crate) fn add_user(&mut self, username: &str, name: &str, password: &str, roles: &[&str]) -> (String, String) {
         let id = self.new_id();
         let token = self.new_token();
+        self.add_user_with(username, name, password, roles, id, token)
+    }
+
+    /// [`add_user`](Self::add_user) with a given user id and personal access token.
+    pub(crate) fn add_user_with(
+        &mut self,
+        username: &str,
+        name: &str,
+        password: &str,
+        roles: &[&str],
+        id: String,
+        token: String,
+    ) -> (String, String) {
         let created = self.tick();
         self.users.push(User {
             id: id.clone(),

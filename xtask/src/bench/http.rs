@@ -1,4 +1,4 @@
-//! Blocking HTTP/1.1 `POST`s for the handful of set-up requests the bench makes (smoke calls, the
+//! Blocking HTTP/1.1 `POST`s (and the odd `GET`) for the handful of set-up requests the bench makes (smoke calls, the
 //! MCP handshake, the export call), over ureq. Loopback only: the bench never talks to anything
 //! else, so no proxy is consulted and no redirect is followed.
 
@@ -51,6 +51,18 @@ fn loopback(addr: &str) -> Result<SocketAddr> {
 /// `POST path` on `addr` (`127.0.0.1:PORT`) with `headers` and `body`, the whole exchange within
 /// `timeout`. Any status is a response (the callers check it), not an error.
 pub fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &str, timeout: Duration) -> Result<Response> {
+    send("POST", addr, path, headers, body, timeout)
+}
+
+/// [`post`] with the method `GET` (the body is not sent) or `POST`.
+pub fn send(
+    method: &str,
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    timeout: Duration,
+) -> Result<Response> {
     let sock = loopback(addr)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -60,12 +72,26 @@ pub fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &str, timeou
         .timeout_global(Some(timeout))
         .build()
         .into();
-    let mut request = agent.post(format!("http://{sock}{path}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let what = || format!("POST {path} to {addr}");
-    let mut reply = request.send(body).with_context(what)?;
+    let url = format!("http://{sock}{path}");
+    let what = || format!("{method} {path} to {addr}");
+    let sent = match method {
+        "POST" => {
+            let mut request = agent.post(&url);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            request.send(body)
+        }
+        "GET" => {
+            let mut request = agent.get(&url);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            request.call()
+        }
+        other => bail!("the bench sends GET and POST only, not {other}"),
+    };
+    let mut reply = sent.with_context(what)?;
     let headers = reply
         .headers()
         .iter()

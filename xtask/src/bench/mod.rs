@@ -1,6 +1,6 @@
-//! `cargo xtask bench [NAME]`: `oilfield` (the default, this module) or `rocketmq` (a server in
-//! front of an upstream stand-in: [`upstream`], with its [`rocketmq::SPEC`]; `rocketchat` is meant
-//! to be added the same way, as one more [`upstream::Spec`]).
+//! `cargo xtask bench [NAME]`: `oilfield` (the default, this module), `rocketmq` or `rocketchat`
+//! (a server in front of an upstream stand-in: [`upstream`], with [`rocketmq::SPEC`] or
+//! [`rocketchat::SPEC`]).
 //!
 //! `cargo xtask bench oilfield`: the oilfield server's performance on a 1,000,000-report database.
 //!
@@ -34,6 +34,7 @@
 
 mod http;
 mod report;
+mod rocketchat;
 mod rocketmq;
 mod servers;
 mod upstream;
@@ -136,12 +137,13 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
 }
 
 /// The benches `cargo xtask bench NAME` knows; the first is the default.
-const BENCHES: [&str; 2] = ["oilfield", "rocketmq"];
+const BENCHES: [&str; 3] = ["oilfield", "rocketmq", "rocketchat"];
 
 /// `cargo xtask bench [NAME] [options]`: NAME (first, default `oilfield`) picks the bench.
 pub fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("rocketmq" | "mcp-rocketmq") => upstream::run_upstream(&rocketmq::SPEC, &args[1..]),
+        Some("rocketchat" | "mcp-rocketchat") => upstream::run_upstream(&rocketchat::SPEC, &args[1..]),
         _ => oilfield(args),
     }
 }

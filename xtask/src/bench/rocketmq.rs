@@ -21,6 +21,7 @@ pub(super) const SPEC: Spec = Spec {
     tool: "GetInstanceInspectResult",
     arguments: || serde_json::json!({"InstanceId": "rocketmq-bench"}),
     capture: "GetInstanceInspectResult",
+    tool_require: &[r#""RequestId""#],
     upstream_require: &[r#""Result""#, r#""RequestId""#],
     upstream_reject: &[r#""Error":{"#],
     standin_args: || vec!["--credentials".into(), format!("{ACCESS_KEY}:{SECRET_KEY}")],
@@ -30,6 +31,8 @@ pub(super) const SPEC: Spec = Spec {
                per call, signed with the server's own keys, `credential: env`) against the Volcengine stand-in \
                of `test-support` (`examples/volcengine_standin.rs`), which verifies every HMAC-SHA256 signature \
                and answers with the real API's fixture (2 inspection results).",
+    replay_note: ", signature and all, valid for the stand-in's ±15 min window), so server minus direct is the MCP \
+                  layer, the tool, the per-call signature and the extra loopback hop",
 };
 
 /// `mcp-rocketmq` on stateless Streamable HTTP, 127.0.0.1:0, with a config file pointing at the

@@ -1,5 +1,5 @@
-//! The benches of a server that fronts an HTTP upstream (`cargo xtask bench rocketmq`, later
-//! `rocketchat`): one tool over Streamable HTTP against the upstream's stand-in, and the same
+//! The benches of a server that fronts an HTTP upstream (`cargo xtask bench rocketmq`,
+//! `cargo xtask bench rocketchat`): one tool over Streamable HTTP against the upstream's stand-in, and the same
 //! upstream call made directly, so the difference is what the server adds per call.
 //!
 //! What runs (all on 127.0.0.1, every run bounded in time), for a [`Spec`]:
@@ -13,7 +13,8 @@
 //!    upstream request to the stand-in directly;
 //! 4. the report: calls/s and p50/p90/p99/max of both paths, the added latency (server p50 minus
 //!    direct p50, pair by pair), CPU time per call of the server and of the stand-in, the
-//!    upstream connections each server run opened, and the errors.
+//!    upstream connections each server run opened, the upstream requests per tool call (when the
+//!    stand-in counts them in `requests.json` of its capture directory), and the errors.
 //!
 //! The direct reference replays a captured request instead of signing its own: right before
 //! each direct run the bench makes one tool call, and the stand-in writes the exact request the
@@ -32,7 +33,7 @@
 //! connection stays there for 60 s, longer than a run lasts between the two snapshots of one
 //! run). Connections opened during a run = new established sockets + new TIME_WAIT sockets.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use super::*;
 
@@ -48,6 +49,8 @@ pub(super) struct Spec {
     pub(super) tool: &'static str,
     pub(super) arguments: fn() -> Value,
     pub(super) capture: &'static str,
+    /// Texts a good tool result contains besides `"result"` (checked by wrk).
+    pub(super) tool_require: &'static [&'static str],
     /// Texts a good upstream reply contains, and texts that mark a bad one (checked by wrk).
     pub(super) upstream_require: &'static [&'static str],
     pub(super) upstream_reject: &'static [&'static str],
@@ -58,10 +61,13 @@ pub(super) struct Spec {
     pub(super) server_cmd: fn(bin: &Path, url: &str, dir: &Path) -> Result<Command>,
     /// One sentence for the report: what the call and the stand-in do.
     pub(super) describe: &'static str,
+    /// For "How to read it": what the replayed request is and why it stays valid, and what server
+    /// minus direct therefore contains.
+    pub(super) replay_note: &'static str,
 }
 
 const USAGE: &str = "\
-usage: cargo xtask bench NAME [options]   (NAME: rocketmq)
+usage: cargo xtask bench NAME [options]   (NAME: rocketmq, rocketchat)
 
   --duration SECS     length of each wrk run (default 10)
   --concurrency N     the concurrent-clients level (default 16; 1 client is always measured too)
@@ -134,7 +140,7 @@ impl Load for Leg {
     fn label(self) -> &'static str {
         match self.via {
             Via::Server => "MCP Streamable HTTP (stateless) → server → stand-in",
-            Via::Direct => "stand-in directly (the server's signed request, replayed)",
+            Via::Direct => "stand-in directly (the server's own upstream request, replayed)",
         }
     }
 
@@ -160,6 +166,8 @@ pub(super) struct Measured {
     pub(super) standin_cpu_us_per_call: f64,
     /// For server runs.
     pub(super) conns: Option<Conns>,
+    /// For server runs, when the stand-in counts its requests: requests per endpoint during the run.
+    pub(super) upstream: Option<BTreeMap<String, u64>>,
 }
 
 /// `cargo xtask bench NAME [options]` for the upstream bench `spec`.
@@ -213,7 +221,7 @@ pub(super) fn run_upstream(spec: &Spec, args: &[String]) -> Result<()> {
         call_tool(&server.addr, spec.tool, &call)?;
     }
     let mcp_file = dir.join("mcp.request");
-    fs::write(&mcp_file, mcp_request_file(&call))?;
+    fs::write(&mcp_file, mcp_request_file(&call, spec.tool_require))?;
     let direct_file = dir.join("direct.request");
 
     progress(&format!(
@@ -224,6 +232,7 @@ pub(super) fn run_upstream(spec: &Spec, args: &[String]) -> Result<()> {
     for _ in 0..opts.repeat {
         for clients in [1, opts.concurrency] {
             let leg = Leg { name: spec.name, via: Via::Server };
+            let counted_before = upstream_counts(&captures);
             let before = upstream_sockets(server.pid, standin_port)?;
             let cpu = standin.cpu_seconds()?;
             let url = format!("http://{}/mcp", server.addr);
@@ -236,7 +245,13 @@ pub(super) fn run_upstream(spec: &Spec, args: &[String]) -> Result<()> {
                 "  upstream connections: {} opened during the run, {} open after it ({} calls)",
                 conns.opened, conns.open_after, run.requests
             );
-            runs.push(measured(run, standin_cpu, Some(conns)));
+            let upstream = counted_before.and_then(|b| Some(counts_since(&upstream_counts(&captures)?, &b)));
+            if let Some(u) = &upstream {
+                println!("  upstream requests during the run: {}", describe_counts(u, run.requests));
+            }
+            let mut m = measured(run, standin_cpu, Some(conns));
+            m.upstream = upstream;
+            runs.push(m);
 
             // A fresh capture of the server's request, then the same bytes straight to the stand-in.
             let path = capture_request(spec, &server.addr, &call, &captures, &direct_file, &standin.addr)?;
@@ -279,7 +294,39 @@ pub(super) fn run_upstream(spec: &Spec, args: &[String]) -> Result<()> {
 fn measured(run: WrkRun<Leg>, standin_cpu: f64, conns: Option<Conns>) -> Measured {
     let standin_cpu_us_per_call = standin_cpu * 1e6 / run.requests.max(1) as f64;
     println!("  stand-in CPU {standin_cpu_us_per_call:.0} µs/call");
-    Measured { run, standin_cpu_us_per_call, conns }
+    Measured { run, standin_cpu_us_per_call, conns, upstream: None }
+}
+
+/// The stand-in's request counts per endpoint (`requests.json` in its capture directory), once
+/// its last tick has written them; `None` when it does not count.
+fn upstream_counts(captures: &Path) -> Option<BTreeMap<String, u64>> {
+    let file = captures.join("requests.json");
+    fs::metadata(&file).ok()?;
+    // The stand-in writes every 500 ms: wait for a tick after the last request.
+    std::thread::sleep(Duration::from_millis(1_100));
+    serde_json::from_str(&fs::read_to_string(&file).ok()?).ok()
+}
+
+/// `after - before`, per endpoint, without the endpoints that saw no request.
+pub(super) fn counts_since(after: &BTreeMap<String, u64>, before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v.saturating_sub(before.get(k).copied().unwrap_or(0))))
+        .filter(|(_, v)| *v > 0)
+        .collect()
+}
+
+/// `channels.history 1.00/call (12,345)`, for every endpoint, busiest first.
+pub(super) fn describe_counts(counts: &BTreeMap<String, u64>, calls: u64) -> String {
+    let mut list: Vec<(&String, &u64)> = counts.iter().collect();
+    list.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.iter()
+        .map(|(k, v)| format!("`{k}` {:.3}/call ({})", **v as f64 / calls.max(1) as f64, thousands(**v as f64)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn port_of(addr: &str) -> Result<u16> {
@@ -298,14 +345,15 @@ fn call_tool(addr: &str, tool: &str, call: &str) -> Result<Value> {
     tool_result(&reply, tool)
 }
 
-/// The `wrk.lua` request file of the tool call: Streamable HTTP headers, checks of the reply.
-pub(super) fn mcp_request_file(call: &str) -> String {
+/// The `wrk.lua` request file of the tool call: Streamable HTTP headers, checks of the reply
+/// (`"result"` and each of `require`, no error).
+pub(super) fn mcp_request_file(call: &str, require: &[&str]) -> String {
     let mut file = String::from("# a JSON-RPC tools/call, written by cargo xtask bench\nmethod: POST\n");
     for (name, value) in mcp_headers(None) {
         let _ = writeln!(file, "header: {name}: {value}");
     }
     let _ = writeln!(file, "body: {call}");
-    for text in [r#""result""#, r#""RequestId""#] {
+    for text in [r#""result""#].iter().chain(require) {
         let _ = writeln!(file, "require: {text}");
     }
     for text in [r#""isError":true"#, r#""error":{"#] {
@@ -387,9 +435,14 @@ fn capture_request(
         std::thread::sleep(Duration::from_millis(50));
     };
     let captured: Captured = serde_json::from_str(&text).with_context(|| format!("{} holds {text:?}", rel(&file)))?;
-    ensure!(captured.method == "POST", "wrk.lua replays POSTs only, the capture is a {}", captured.method);
+    ensure!(
+        matches!(captured.method.as_str(), "GET" | "POST"),
+        "the bench replays GETs and POSTs, the capture is a {}",
+        captured.method
+    );
     let target = captured.target();
-    let reply = http::post(standin, &target, &captured.replayed_headers(), &captured.body, Duration::from_secs(30))?;
+    let headers = captured.replayed_headers();
+    let reply = http::send(&captured.method, standin, &target, &headers, &captured.body, Duration::from_secs(30))?;
     let good = reply.status == 200
         && spec.upstream_require.iter().all(|t| reply.body.contains(t))
         && !spec.upstream_reject.iter().any(|t| reply.body.contains(t));
@@ -495,7 +548,7 @@ impl UpstreamReport<'_> {
         if let Some((p50, each)) = self.added(1, |r| r.latency.p50_us) {
             let each: Vec<String> = each.iter().map(|v| ms(*v)).collect();
             checks.push(Check {
-                what: "latency the server adds per call (signing included), p50 at 1 client".into(),
+                what: "latency the server adds per call, p50 at 1 client".into(),
                 value: format!("{} (median of {} server/direct pairs: {})", ms(p50), each.len(), each.join(", ")),
                 target: "< 1 ms".into(),
                 pass: p50 < 1_000.0,
@@ -516,6 +569,25 @@ impl UpstreamReport<'_> {
                 ),
                 target: format!("≤ {clients} (one per caller, not per call)"),
                 pass: server.iter().filter_map(|m| m.conns).all(|c| c.opened <= clients as usize),
+            });
+        }
+        let counted: Vec<&Measured> = self.runs.iter().filter(|m| m.upstream.is_some()).collect();
+        if !counted.is_empty() {
+            let mut total = BTreeMap::new();
+            for m in &counted {
+                for (k, v) in m.upstream.iter().flatten() {
+                    *total.entry(k.clone()).or_insert(0) += v;
+                }
+            }
+            let calls: u64 = counted.iter().map(|m| m.run.requests).sum();
+            // A call still in flight when wrk stops reached the upstream without being counted.
+            let in_flight: u64 = counted.iter().map(|m| u64::from(m.run.clients)).sum();
+            let sent: u64 = total.values().sum();
+            checks.push(Check {
+                what: "upstream requests per tool call (stand-in's count over the server runs)".into(),
+                value: format!("{} ({} calls)", describe_counts(&total, calls), thousands(calls as f64)),
+                target: "1 (the one upstream call; no lookups per call)".into(),
+                pass: sent <= calls + in_flight,
             });
         }
         let errors: u64 = self.runs.iter().map(|m| m.run.errors).sum();
@@ -608,14 +680,12 @@ impl UpstreamReport<'_> {
         let _ = writeln!(
             s,
             "\nHow to read it: the *direct* rows replay the exact upstream request the server sent (captured \
-             by the stand-in right before the run, signature and all, valid for the stand-in's ±15 min \
-             window), so server minus direct is the MCP layer, the tool, the per-call signature and the \
-             extra loopback hop. *CPU per call* is user + system time of each process over a run divided \
-             by its calls (`/proc/PID/stat`). Upstream connections come from `/proc/net/tcp{{,6}}`: the \
-             server's established sockets to the stand-in's port and the TIME_WAIT sockets on it, before \
-             and after each run. Raw outputs: `target/bench/{}/` (server and stand-in logs, request files) \
-             and `target/bench/wrk-{}-*.txt`.",
-            spec.name, spec.name
+             by the stand-in right before the run{}. *CPU per call* is user + system time of each process \
+             over a run divided by its calls (`/proc/PID/stat`). Upstream connections come from \
+             `/proc/net/tcp{{,6}}`: the server's established sockets to the stand-in's port and the \
+             TIME_WAIT sockets on it, before and after each run. Raw outputs: `target/bench/{}/` (server \
+             and stand-in logs, request files) and `target/bench/wrk-{}-*.txt`.",
+            spec.replay_note, spec.name, spec.name
         );
         s
     }
@@ -649,10 +719,11 @@ mod tests {
             call,
             r#"{"jsonrpc":"2.0","id":__ID__,"method":"tools/call","params":{"arguments":{"InstanceId":"i-1"},"name":"GetInstanceInspectResult"}}"#
         );
-        let file = mcp_request_file(&call);
+        let file = mcp_request_file(&call, &[r#""RequestId""#]);
         assert!(file.contains("\nheader: Accept: application/json, text/event-stream\n"), "{file}");
         assert!(file.contains(&format!("\nbody: {call}\n")));
         assert!(file.contains("\nrequire: \"result\"\n") && file.contains("\nreject: \"isError\":true\n"));
+        assert!(file.contains("\nrequire: \"RequestId\"\n"), "{file}");
     }
 
     #[test]
@@ -673,6 +744,17 @@ mod tests {
         );
         let multi = Captured { body: "{\n}".into(), ..c };
         assert!(multi.request_file(&[], &[]).is_err());
+    }
+
+    #[test]
+    fn upstream_counts_per_run_and_per_call() {
+        let before: BTreeMap<String, u64> = [("channels.history".into(), 20), ("rooms.info".into(), 1)].into();
+        let after: BTreeMap<String, u64> =
+            [("channels.history".into(), 1020), ("rooms.info".into(), 1), ("me".into(), 2)].into();
+        let d = counts_since(&after, &before);
+        assert_eq!(d, [("channels.history".to_string(), 1000), ("me".to_string(), 2)].into());
+        assert_eq!(describe_counts(&d, 1000), "`channels.history` 1.000/call (1,000), `me` 0.002/call (2)");
+        assert_eq!(describe_counts(&BTreeMap::new(), 5), "none");
     }
 
     #[test]
