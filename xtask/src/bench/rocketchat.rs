@@ -1,7 +1,7 @@
 //! `cargo xtask bench rocketchat`: `mcp-rocketchat` in front of the Rocket.Chat stand-in
 //! (`test-support/examples/rocketchat_standin.rs`), measured by [`super::upstream`].
 //!
-//! The call: `get_messages {"channel": "#general", "count": 20}` (the guide's argument names)
+//! The call: `get_messages {"roomId": "#general", "count": 20}` (the guide's argument names)
 //! over stateless Streamable HTTP, as one user with a personal access token (`credentials: env`,
 //! `ROCKET_CHAT_USER_ID` + `ROCKET_CHAT_AUTH_TOKEN`). The warm-up resolves `#general` once
 //! (`rooms.info`, cached per user for `name_cache_ttl_secs`), so each measured call is one
@@ -25,14 +25,14 @@ pub(super) const SPEC: Spec = Spec {
     server_package: "mcp-rocketchat",
     standin_example: "rocketchat_standin",
     tool: "get_messages",
-    arguments: || serde_json::json!({"channel": "#general", "count": 20}),
+    arguments: || serde_json::json!({"roomId": "#general", "count": 20}),
     capture: "channels.history",
     tool_require: &["seeded by the stand-in"],
     upstream_require: &[r#""success":true"#, "seeded by the stand-in"],
     upstream_reject: &[r#""success":false"#],
     standin_args,
     server_cmd,
-    describe: "Call: `get_messages` `{\"channel\": \"#general\", \"count\": 20}` (the 20 newest of 200 messages, \
+    describe: "Call: `get_messages` `{\"roomId\": \"#general\", \"count\": 20}` (the 20 newest of 200 messages, \
                rendered one line each plus structured content; `#general` resolved once by the warm-up and cached, \
                so each call is one `GET /api/v1/channels.history` with the user's personal access token, \
                `credentials: env`) against the Rocket.Chat stand-in of `test-support` \
