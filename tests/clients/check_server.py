@@ -3,7 +3,7 @@
 
 One run checks one transport:
 
-    check_server.py --transport stdio --command target/debug/mcp-oilfield --arg=--demo ...
+    check_server.py --transport stdio --command target/debug/mcp-oilfield --arg=--demo ... [--env=NAME=VALUE]
     check_server.py --transport sse   --url http://127.0.0.1:PORT/sse
     check_server.py --transport http  --url http://127.0.0.1:PORT/mcp
 
@@ -302,7 +302,7 @@ async def role_checks(spec: dict[str, Any], args: argparse.Namespace, checks: Ch
     if not rc or args.transport != "stdio" or not args.command:
         return
     key = rc["key"]
-    env = dict(os.environ)
+    env = dict(os.environ) | server_env(args)
     env["MCP_AUTH_TOKENS"] = f"{rc.get('key_name', 'client-checks')}:{key}"
     server_args = http_server_args(
         args.arg, ["--transport", "http", "--host", "127.0.0.1", "--port", "0", "--auth", "bearer"]
@@ -401,6 +401,17 @@ async def run_role_checks(rc: dict[str, Any], url: str, key: str, checks: Checks
             checks.fail(name, f"{type(e).__name__}: {short(str(e))}")
 
 
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    """`--env NAME=VALUE` pairs: set for the stdio server (over the SDK's default environment)."""
+    env = {}
+    for pair in args.env:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--env wants NAME=VALUE, got {pair!r}")
+        env[name] = value
+    return env
+
+
 async def amain(args: argparse.Namespace) -> int:
     spec = load_spec(args)
     headers = parse_headers(spec, args.header)
@@ -412,7 +423,9 @@ async def amain(args: argparse.Namespace) -> int:
                 if args.transport == "stdio":
                     if not args.command:
                         raise SystemExit("--transport stdio needs --command")
-                    params = StdioServerParameters(command=args.command, args=args.arg, cwd=args.cwd)
+                    params = StdioServerParameters(
+                        command=args.command, args=args.arg, cwd=args.cwd, env=server_env(args) or None
+                    )
                     read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
                 elif args.transport == "sse":
                     read, write = await stack.enter_async_context(
@@ -449,6 +462,7 @@ def main() -> int:
     p.add_argument("--command", help="server executable (stdio)")
     p.add_argument("--arg", action="append", default=[], help="one server argument (stdio); repeat; use --arg=--flag")
     p.add_argument("--cwd", help="working directory for the stdio server")
+    p.add_argument("--env", action="append", default=[], help="NAME=VALUE set for the stdio server; repeat")
     p.add_argument("--spec", type=Path, help="TOML spec of tools to call (see specs/)")
     p.add_argument("--header", action="append", default=[], help="extra HTTP header 'Name: value'; repeat")
     p.add_argument("--expect-tool", action="append", help="tool that must be listed; repeat")

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::process::{ChildGuard, listening_url, strip_ansi};
 use crate::setup::{self, Tools};
-use crate::spec::{Target, Transport};
+use crate::spec::{Standin, Target, Transport};
 use crate::util::{Counts, Line, cargo, display, rel, root, run, run_streaming, target_dir};
 
 /// How long a server may take to print its `Listening on` line.
@@ -57,6 +57,43 @@ fn pass(tag: &str, what: &str, detail: &str) -> Counts {
 fn fail(tag: &str, what: &str, reason: &str) -> Counts {
     println!("FAIL [{tag}] {what}: {reason}");
     Counts { passed: 0, failed: 1 }
+}
+
+/// Build the target's stand-in example (if it has one) and return its executable.
+fn prepare_standin(target: &Target, opts: &Options) -> Result<Option<PathBuf>> {
+    let Some(standin) = &target.standin else { return Ok(None) };
+    if opts.build {
+        let mut cmd = cargo();
+        cmd.args(["build", "-p", "test-support", "--example", &standin.example]);
+        if opts.release {
+            cmd.arg("--release");
+        }
+        run(&mut cmd)?;
+    }
+    let exe = target_dir().join(if opts.release { "release" } else { "debug" }).join("examples").join(format!(
+        "{}{}",
+        standin.example,
+        std::env::consts::EXE_SUFFIX
+    ));
+    if !exe.is_file() {
+        bail!("{} does not exist (build it, or drop --no-build)", rel(&exe));
+    }
+    Ok(Some(exe))
+}
+
+/// Start the target's stand-in for one run (in `dir`), if it has one: the stand-in and its URL.
+fn start_standin(standin: Option<(&Standin, &PathBuf)>, dir: &Path, tag: &str) -> Result<Option<Server>> {
+    let Some((standin, exe)) = standin else { return Ok(None) };
+    let log = dir.join("standin.log");
+    let args = expand_args(&standin.args, dir);
+    Server::start_reading(exe, &args, &[], &log, &format!("{tag} stand-in"), Stream::Stdout).map(Some)
+}
+
+/// The server's environment for one run: `{tmp}` and `{standin_url}` replaced.
+fn server_env(target: &Target, dir: &Path, standin: Option<&Server>) -> Vec<(String, String)> {
+    let tmp = dir.join("tmp").display().to_string();
+    let url = standin.map(|s| s.url.trim_end_matches('/').to_owned()).unwrap_or_default();
+    target.env.iter().map(|(k, v)| (k.clone(), v.replace("{tmp}", &tmp).replace("{standin_url}", &url))).collect()
 }
 
 /// Build the target's binary (if it has one) and return the program + leading arguments.
@@ -109,6 +146,13 @@ fn log_tail(path: &Path, lines: usize) -> String {
     tail.iter().map(|l| format!("    | {l}")).collect::<Vec<_>>().join("\n")
 }
 
+/// Where a process prints its `Listening on` line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
 /// A server started over HTTP on port 0; killed on drop unless stopped.
 pub struct Server {
     guard: ChildGuard,
@@ -117,15 +161,35 @@ pub struct Server {
 }
 
 impl Server {
-    /// Start `program args`, wait (bounded) for its `Listening on` line on stderr.
-    pub fn start(program: &Path, args: &[String], log: &Path, name: &str) -> Result<Server> {
+    /// Start `program args` with `env`, wait (bounded) for its `Listening on` line on stderr.
+    pub fn start(program: &Path, args: &[String], env: &[(String, String)], log: &Path, name: &str) -> Result<Server> {
+        Server::start_reading(program, args, env, log, name, Stream::Stderr)
+    }
+
+    /// [`Server::start`], waiting for the line on `stream` (the other one goes to the log).
+    pub fn start_reading(
+        program: &Path,
+        args: &[String],
+        env: &[(String, String)],
+        log: &Path,
+        name: &str,
+        stream: Stream,
+    ) -> Result<Server> {
         let log_file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let mut cmd = Command::new(program);
-        cmd.args(args).current_dir(root()).stdin(Stdio::null()).stdout(log_file.try_clone()?).stderr(Stdio::piped());
+        cmd.args(args).current_dir(root()).stdin(Stdio::null());
+        cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        match stream {
+            Stream::Stderr => cmd.stdout(log_file.try_clone()?).stderr(Stdio::piped()),
+            Stream::Stdout => cmd.stdout(Stdio::piped()).stderr(log_file.try_clone()?),
+        };
         println!("$ {}", display(&cmd));
         let child = cmd.spawn().with_context(|| format!("failed to start {}", display(&cmd)))?;
         let mut guard = ChildGuard::new(child, name);
-        let stderr = guard.child_mut().stderr.take().context("no stderr pipe")?;
+        let stderr: Box<dyn std::io::Read + Send> = match stream {
+            Stream::Stderr => Box::new(guard.child_mut().stderr.take().context("no stderr pipe")?),
+            Stream::Stdout => Box::new(guard.child_mut().stdout.take().context("no stdout pipe")?),
+        };
         let (tx, rx) = mpsc::channel::<String>();
         // Keeps draining stderr into the log for the server's whole life (a full pipe would block it).
         thread::spawn(move || {
@@ -239,10 +303,24 @@ pub fn clients(target: &Target, opts: &Options) -> Result<Counts> {
     println!("--- clients: {} over {} (spec {})", target.label, names.join(", "), rel(&target.spec));
     let tools = setup::ensure()?;
     let (program, lead) = prepare(target, &tools, opts)?;
+    let standin_exe = prepare_standin(target, opts)?;
+    let standin_spec = target.standin.as_ref().zip(standin_exe.as_ref());
     let mut counts = Counts::default();
     for transport in transports {
         let tag = format!("{}/{}", target.label, transport);
         let dir = run_dir(&target.label, transport.name())?;
+        // A fresh stand-in per transport, so each run starts from the same upstream state.
+        let standin = match start_standin(standin_spec, &dir, &tag) {
+            Ok(s) => s,
+            Err(e) => {
+                counts.add(fail(&tag, "stand-in start", &format!("{e:#}")));
+                continue;
+            }
+        };
+        if let Some(s) = &standin {
+            counts.add(pass(&tag, "stand-in start", &s.url));
+        }
+        let env = server_env(target, &dir, standin.as_ref());
         let mut server_args = lead.clone();
         server_args.extend(expand_args(&target.args, &dir));
         server_args.extend(transport.server_args());
@@ -259,18 +337,22 @@ pub fn clients(target: &Target, opts: &Options) -> Result<Counts> {
             args.push(root().into());
             args.push("--server-log".into());
             args.push(log.clone().into());
+            args.extend(env.iter().map(|(k, v)| OsString::from(format!("--env={k}={v}"))));
             let c = run_checker(&tools, &tag, args)?;
             if c.failed > 0 {
                 println!("    server log {}:\n{}", rel(&log), log_tail(&log, 20));
             }
             counts.add(c);
+            counts.add(stop_standin(standin, &tag));
             continue;
         }
         let log = dir.join("server.log");
-        let mut server = match Server::start(&program, &server_args, &log, &format!("{} ({transport})", target.label)) {
+        let name = format!("{} ({transport})", target.label);
+        let mut server = match Server::start(&program, &server_args, &env, &log, &name) {
             Ok(server) => server,
             Err(e) => {
                 counts.add(fail(&tag, "server start", &format!("{e:#}")));
+                counts.add(stop_standin(standin, &tag));
                 continue;
             }
         };
@@ -290,9 +372,20 @@ pub fn clients(target: &Target, opts: &Options) -> Result<Counts> {
             println!("    server log {}:\n{}", rel(&log), log_tail(&log, 20));
         }
         counts.add(c);
+        counts.add(stop_standin(standin, &tag));
     }
     println!("--- clients {}: {} passed, {} failed", target.label, counts.passed, counts.failed);
     Ok(counts)
+}
+
+/// Stop a run's stand-in (SIGTERM, exit 0); nothing to count without one.
+fn stop_standin(standin: Option<Server>, tag: &str) -> Counts {
+    let Some(s) = standin else { return Counts::default() };
+    let log = s.log.clone();
+    match s.stop() {
+        Ok(_) => Counts::default(),
+        Err(e) => fail(tag, "stand-in: exit 0 on SIGTERM", &format!("{e:#}; log {}", rel(&log))),
+    }
 }
 
 fn transport_client(t: Transport) -> &'static str {
@@ -387,6 +480,7 @@ pub fn conformance(target: &Target, opts: &Options) -> Result<Counts> {
     println!("--- conformance: {} (Streamable HTTP)", target.label);
     let tools = setup::ensure()?;
     let (program, lead) = prepare(target, &tools, opts)?;
+    let standin_exe = prepare_standin(target, opts)?;
     let baseline_path = target.conformance_baseline.clone();
     let baseline = read_baseline(&baseline_path)?;
     let dir = run_dir(&target.label, "conformance")?;
@@ -401,10 +495,20 @@ pub fn conformance(target: &Target, opts: &Options) -> Result<Counts> {
     let mut server_args = lead;
     server_args.extend(expand_args(&target.args, &dir));
     server_args.extend(Transport::Http.server_args());
+    let standin = match start_standin(target.standin.as_ref().zip(standin_exe.as_ref()), &dir, &tag) {
+        Ok(s) => s,
+        Err(e) => return Ok(fail(&tag, "stand-in start", &format!("{e:#}"))),
+    };
+    let env = server_env(target, &dir, standin.as_ref());
     let log = dir.join("server.log");
-    let mut server = match Server::start(&program, &server_args, &log, &format!("{} (conformance)", target.label)) {
+    let mut server = match Server::start(&program, &server_args, &env, &log, &format!("{} (conformance)", target.label))
+    {
         Ok(server) => server,
-        Err(e) => return Ok(fail(&tag, "server start", &format!("{e:#}"))),
+        Err(e) => {
+            let mut c = fail(&tag, "server start", &format!("{e:#}"));
+            c.add(stop_standin(standin, &tag));
+            return Ok(c);
+        }
     };
 
     let mut cmd = Command::new(&tools.node);
@@ -431,6 +535,7 @@ pub fn conformance(target: &Target, opts: &Options) -> Result<Counts> {
         Ok(took) => counts.add(pass(&tag, "SIGTERM: exit 0", &format!("{} ms", took.as_millis()))),
         Err(e) => counts.add(fail(&tag, "SIGTERM: exit 0", &format!("{e:#}"))),
     }
+    counts.add(stop_standin(standin, &tag));
 
     let scenarios = parse_summary(&lines);
     let (mut expected, mut vacuous) = (0, 0);

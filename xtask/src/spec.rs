@@ -1,7 +1,11 @@
 //! The `[server]` table of a client spec (`tests/clients/specs/<name>.toml`): which binary to
-//! build and start, with which arguments and over which transports. The rest of the file is the
-//! Python checker's business: it is parsed (the file must be valid TOML) but not read here.
+//! build and start, with which arguments, environment and over which transports; and the optional
+//! `[standin]` table: an upstream stand-in (a `test-support` example) started before the server,
+//! for each transport, whose URL the server's environment can name as `{standin_url}`. The rest
+//! of the file is the Python checker's business: it is parsed (the file must be valid TOML) but
+//! not read here.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -56,10 +60,23 @@ impl fmt::Display for Transport {
     }
 }
 
-/// A spec file as xtask reads it: only its `[server]` table.
+/// A spec file as xtask reads it: only its `[server]` and `[standin]` tables.
 #[derive(Debug, Deserialize)]
 struct SpecFile {
     server: ServerTable,
+    standin: Option<StandinTable>,
+}
+
+/// The `[standin]` table; any other key in it is an error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StandinTable {
+    /// The `test-support` example to build and start; it prints `Listening on http://...` on
+    /// stdout or stderr.
+    example: String,
+    /// Its arguments; `{tmp}` is the run's fresh directory.
+    #[serde(default)]
+    args: Vec<String>,
 }
 
 /// The `[server]` table; any other key in it is an error (a typo would otherwise be ignored).
@@ -75,6 +92,10 @@ struct ServerTable {
     script: Option<String>,
     #[serde(default)]
     args: Vec<String>,
+    /// Environment variables set for the server (over the inherited ones); `{tmp}` and
+    /// `{standin_url}` are replaced.
+    #[serde(default)]
+    env: BTreeMap<String, String>,
     /// Transport names; every transport when absent.
     transports: Option<Vec<String>>,
     /// Relative to the workspace root.
@@ -96,11 +117,23 @@ pub struct Target {
     pub script: Option<PathBuf>,
     /// Server arguments before the transport flags; `{tmp}` is a fresh directory per start.
     pub args: Vec<String>,
+    /// Environment of the server, `{tmp}` and `{standin_url}` not yet replaced.
+    pub env: Vec<(String, String)>,
+    /// The upstream stand-in started before the server, if any.
+    pub standin: Option<Standin>,
     pub transports: Vec<Transport>,
     /// Part of `cargo xtask ci`.
     pub ci: bool,
     /// The conformance suite's expected-failures file for this server.
     pub conformance_baseline: PathBuf,
+}
+
+/// An upstream stand-in of a spec: a `test-support` example.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standin {
+    pub example: String,
+    /// `{tmp}` not yet replaced.
+    pub args: Vec<String>,
 }
 
 pub fn specs_dir() -> PathBuf {
@@ -116,7 +149,8 @@ impl Target {
     /// The target described by `text`, the content of the spec file `path`.
     fn from_spec(path: &Path, text: &str) -> Result<Target> {
         let label = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let server = toml::from_str::<SpecFile>(text)?.server;
+        let file = toml::from_str::<SpecFile>(text)?;
+        let server = file.server;
         if server.package.is_none() && server.script.is_none() {
             bail!("[server] needs `crate` (a cargo package) or `script` (a python file)");
         }
@@ -129,6 +163,13 @@ impl Target {
         if !conformance_baseline.is_file() {
             bail!("conformance_baseline {} does not exist", conformance_baseline.display());
         }
+        let standin = file.standin.map(|t| Standin { example: t.example, args: t.args });
+        if standin.as_ref().is_some_and(|s| s.example.is_empty() || s.example.contains(['/', ' '])) {
+            bail!("[standin] example must name a test-support example");
+        }
+        if standin.is_none() && server.env.values().any(|v| v.contains("{standin_url}")) {
+            bail!("[server] env names {{standin_url}} but the spec has no [standin]");
+        }
         Ok(Target {
             label,
             spec: path.to_path_buf(),
@@ -136,6 +177,8 @@ impl Target {
             package: server.package,
             script: server.script.map(|s| root().join(s)),
             args: server.args,
+            env: server.env.into_iter().collect(),
+            standin,
             transports,
             ci: server.ci,
             conformance_baseline,
@@ -222,6 +265,24 @@ headers = { "X" = "y" }
         assert!(err("[server]\ncrate = \"a\"\nconformance_baseline = \"nope.yml\"\n").contains("does not exist"));
         assert!(err("[other]\ncrate = \"a\"\n").contains("server"));
         assert!(err("[server]\ncrate = \"a\n").contains("line 2"));
+        assert!(err("[server]\ncrate = \"a\"\n[standin]\nexample = \"x\"\nargz = []\n").contains("argz"));
+        assert!(err("[server]\ncrate = \"a\"\n[standin]\nargs = []\n").contains("example"));
+        assert!(err("[server]\ncrate = \"a\"\nenv = { U = \"{standin_url}\" }\n").contains("no [standin]"));
+    }
+
+    #[test]
+    fn reads_the_standin_and_the_servers_environment() {
+        let t = target(
+            "[server]\ncrate = \"a\"\nenv = { B = \"{tmp}/x\", A = \"{standin_url}\" }\n\
+             [standin]\nexample = \"rocketchat_standin\"\nargs = [\"--messages\", \"5\"]\n",
+        )
+        .expect("loads");
+        assert_eq!(t.env, [("A".to_owned(), "{standin_url}".to_owned()), ("B".to_owned(), "{tmp}/x".to_owned())]);
+        assert_eq!(
+            t.standin,
+            Some(Standin { example: "rocketchat_standin".into(), args: vec!["--messages".into(), "5".into()] })
+        );
+        assert!(target(SPEC).expect("loads").standin.is_none());
     }
 
     #[test]
