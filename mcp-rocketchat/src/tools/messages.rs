@@ -258,7 +258,10 @@ pub fn react() -> ToolDef<RocketChat> {
             let session = s.client.session(&ctx).await?;
             let msg = a.message().map_err(invalid)?;
             if !s.write_rooms.is_unrestricted() {
-                let room = message_room(&s, &ctx, &session, &msg, None).await?;
+                // The room the message is in, never the room a link names: chat.react takes no room,
+                // so a link to an allowed room carrying the id of a message elsewhere would pass.
+                let actual = crate::rooms::MessageRef { room: None, ..msg.clone() };
+                let room = message_room(&s, &ctx, &session, &actual, None).await?;
                 super::check_writable(&s, &ctx, &session, &room).await?;
             }
             let emoji = a.shortname();
