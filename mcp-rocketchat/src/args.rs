@@ -39,6 +39,15 @@ impl ArgError {
 pub trait Validate {
     /// `Ok` when the arguments can be acted on.
     fn validate(&self) -> Result<(), ArgError>;
+
+    /// The arguments that name a room or a message and so may hold a Rocket.Chat link, as
+    /// (name, value): the tool checks that a link points to the configured server.
+    fn references(&self) -> Vec<(&'static str, &str)>;
+}
+
+/// The given ones of these (name, value) pairs.
+fn given<'a, const N: usize>(pairs: [(&'static str, Option<&'a str>); N]) -> Vec<(&'static str, &'a str)> {
+    pairs.into_iter().filter_map(|(name, value)| value.map(|v| (name, v))).collect()
 }
 
 /// Schema transform: every property marked `"x-aliases": [...]` gets a property per alias (same
@@ -146,6 +155,10 @@ impl Validate for SendMessageArgs {
         }
         self.thread().map(drop)
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("channel", Some(&self.channel)), ("thread_id", self.thread_id.as_deref())])
+    }
 }
 
 /// Which rooms `list_channels` lists (variants undocumented so the schema is a plain `enum`).
@@ -203,6 +216,10 @@ impl Validate for ListChannelsArgs {
         }
         Ok(())
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
 }
 
 /// Arguments of `get_messages`.
@@ -242,6 +259,10 @@ impl Validate for GetMessagesArgs {
     fn validate(&self) -> Result<(), ArgError> {
         self.room()?;
         check_count("count", self.count, MAX_COUNT)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", Some(&self.room_id))])
     }
 }
 
@@ -286,6 +307,10 @@ impl Validate for SearchMessagesArgs {
         self.room()?;
         check_count("max_rooms", self.max_rooms, MAX_SEARCH_ROOMS)?;
         check_count("count", self.count, MAX_COUNT)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", self.room_id.as_deref())])
     }
 }
 
@@ -346,6 +371,10 @@ impl Validate for CreateChannelArgs {
         }
         Ok(())
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
 }
 
 /// Arguments of `get_thread`.
@@ -377,6 +406,10 @@ impl Validate for GetThreadArgs {
     fn validate(&self) -> Result<(), ArgError> {
         self.thread()?;
         check_count("count", self.count, MAX_COUNT)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("thread_id", Some(&self.thread_id))])
     }
 }
 
@@ -440,6 +473,10 @@ impl Validate for ListThreadsArgs {
         self.room()?;
         check_count("count", self.count, MAX_COUNT)
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", Some(&self.room_id))])
+    }
 }
 
 /// Arguments of `get_unread`.
@@ -475,6 +512,10 @@ impl Validate for GetUnreadArgs {
         self.room()?;
         check_count("count", self.count, MAX_COUNT)
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", self.room_id.as_deref())])
+    }
 }
 
 /// Arguments of `mark_read`.
@@ -505,6 +546,10 @@ impl Validate for MarkReadArgs {
             (Some(_), true) => Err(ArgError::new("all", "cannot be combined with `room_id`: give one of the two")),
             (None, false) => Err(ArgError::new("room_id", "is needed (or `all: true` to mark every room as read)")),
         }
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", self.room_id.as_deref())])
     }
 }
 
@@ -570,6 +615,10 @@ impl Validate for ReactArgs {
         }
         Ok(())
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("message_id", Some(&self.message_id))])
+    }
 }
 
 /// Arguments of `edit_message`.
@@ -606,6 +655,10 @@ impl Validate for EditMessageArgs {
         non_empty("text", &self.text)?;
         self.room().map(drop)
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("message_id", Some(&self.message_id)), ("room_id", self.room_id.as_deref())])
+    }
 }
 
 /// Arguments of `delete_message`.
@@ -638,6 +691,10 @@ impl Validate for DeleteMessageArgs {
     fn validate(&self) -> Result<(), ArgError> {
         self.message()?;
         self.room().map(drop)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("message_id", Some(&self.message_id)), ("room_id", self.room_id.as_deref())])
     }
 }
 
@@ -698,6 +755,10 @@ impl Validate for GetUserInfoArgs {
     fn validate(&self) -> Result<(), ArgError> {
         self.user_ref().map(drop)
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
 }
 
 /// Arguments of `find_users`.
@@ -716,6 +777,10 @@ impl Validate for FindUsersArgs {
     fn validate(&self) -> Result<(), ArgError> {
         non_empty("query", &self.query)?;
         check_count("count", self.count, MAX_COUNT)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
     }
 }
 
@@ -738,6 +803,10 @@ impl OpenDirectMessageArgs {
 impl Validate for OpenDirectMessageArgs {
     fn validate(&self) -> Result<(), ArgError> {
         user_ref("username", &self.username).map(drop)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
     }
 }
 
@@ -762,6 +831,10 @@ impl GetRoomInfoArgs {
 impl Validate for GetRoomInfoArgs {
     fn validate(&self) -> Result<(), ArgError> {
         self.room().map(drop)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", Some(&self.room_id))])
     }
 }
 
@@ -826,6 +899,10 @@ impl Validate for ListRoomMembersArgs {
     fn validate(&self) -> Result<(), ArgError> {
         self.room()?;
         check_count("count", self.count, MAX_COUNT)
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", Some(&self.room_id))])
     }
 }
 
@@ -906,6 +983,10 @@ impl Validate for UploadFileArgs {
         }
         self.thread().map(drop)
     }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", Some(&self.room_id)), ("thread_id", self.thread_id.as_deref())])
+    }
 }
 
 /// Arguments of `wait_for_reply`.
@@ -965,6 +1046,10 @@ impl Validate for WaitForReplyArgs {
             user_ref("from_user", u)?;
         }
         Ok(())
+    }
+
+    fn references(&self) -> Vec<(&'static str, &str)> {
+        given([("room_id", Some(&self.room_id)), ("thread_id", self.thread_id.as_deref())])
     }
 }
 

@@ -327,12 +327,14 @@ impl RcClient {
                 }
             };
             let again = self.build(&call, &fresh)?.send(ctx).await?;
-            return self.check(again, &call.path);
+            return self.check(again, &call.path).map_err(|e| without_secret(e, fresh.token.expose()));
         }
         if response.status.as_u16() == 401 {
             self.rooms.invalidate_user(&session.user_id);
         }
-        self.check(response, &call.path)
+        // An error quotes Rocket.Chat's reason; a proxy or a plugin that echoes the request must
+        // not make the token part of the answer.
+        self.check(response, &call.path).map_err(|e| without_secret(e, session.token.expose()))
     }
 
     /// Send and parse the JSON answer.
@@ -487,6 +489,29 @@ impl RcClient {
     }
 }
 
+/// `e` with every occurrence of `secret` in its message replaced by `***`.
+pub fn without_secret(e: ToolError, secret: &str) -> ToolError {
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return e;
+    }
+    let r = |m: String| if m.contains(secret) { m.replace(secret, "***") } else { m };
+    match e {
+        ToolError::InvalidArguments(m) => ToolError::InvalidArguments(r(m)),
+        ToolError::NotFound(m) => ToolError::NotFound(r(m)),
+        ToolError::Conflict(m) => ToolError::Conflict(r(m)),
+        ToolError::PermissionDenied(m) => ToolError::PermissionDenied(r(m)),
+        ToolError::Upstream(m) => ToolError::Upstream(r(m)),
+        ToolError::Unauthorized(m) => ToolError::Unauthorized(r(m)),
+        ToolError::Forbidden(m) => ToolError::Forbidden(r(m)),
+        ToolError::RateLimited { message, retry_after } => ToolError::RateLimited { message: r(message), retry_after },
+        ToolError::Unavailable(m) => ToolError::Unavailable(r(m)),
+        ToolError::Timeout(m) => ToolError::Timeout(r(m)),
+        ToolError::BadRequest(m) => ToolError::BadRequest(r(m)),
+        ToolError::Internal(m) => ToolError::Internal(r(m)),
+    }
+}
+
 /// A [`RcError`] as the core's tool error.
 pub fn to_tool_error(e: RcError) -> ToolError {
     let message = e.to_string();
@@ -498,5 +523,24 @@ pub fn to_tool_error(e: RcError) -> ToolError {
         RcError::RateLimited { retry_after, .. } => ToolError::RateLimited { message, retry_after },
         RcError::Server { .. } => ToolError::Unavailable(message),
         RcError::Unexpected { .. } => ToolError::Upstream(message),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_never_carry_the_token() {
+        let e = ToolError::Unavailable("Rocket.Chat failed on `x` (HTTP 500): bad token tok-123 for u1".into());
+        assert_eq!(
+            without_secret(e, "tok-123").to_string(),
+            "Rocket.Chat failed on `x` (HTTP 500): bad token *** for u1"
+        );
+        let e = ToolError::RateLimited { message: "tok-123 tok-123".into(), retry_after: None };
+        assert_eq!(without_secret(e, "tok-123").to_string(), "*** ***");
+        // An empty secret changes nothing.
+        assert_eq!(without_secret(ToolError::NotFound("a".into()), " ").to_string(), "a");
     }
 }

@@ -52,6 +52,58 @@ pub enum RefError {
     /// A message id with characters ids never have.
     #[error("`{0}` is not a message id: ids have no spaces or slashes; give the id or the message's link")]
     BadMessageId(String),
+    /// A link to another server than the configured Rocket.Chat.
+    #[error(
+        "`{link}` links to {host}, but this server works with the Rocket.Chat at {ours}: give a link from that \
+         server, or the room or message id"
+    )]
+    OtherServer {
+        /// The link as given (shortened).
+        link: String,
+        /// Its host.
+        host: String,
+        /// The configured server's host.
+        ours: String,
+    },
+}
+
+/// The longest part of a caller's reference quoted back in an error.
+const SHOWN_CHARS: usize = 120;
+
+/// `s` as quoted in an error: cut after [`SHOWN_CHARS`] characters, with its length.
+fn shown(s: &str) -> String {
+    match s.char_indices().nth(SHOWN_CHARS) {
+        Some((i, _)) => format!("{}… ({} characters)", &s[..i], s.chars().count()),
+        None => s.to_owned(),
+    }
+}
+
+/// The host of an `http(s)://` link, with its port when that is not the scheme's default;
+/// `None` for anything else (a name, an id, an unparsable link).
+pub fn link_host(s: &str) -> Option<String> {
+    let s = s.trim();
+    if !is_link(s) {
+        return None;
+    }
+    let url = Url::parse(s).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}
+
+/// Refuse a link (room or message) to another server than `base`, the configured Rocket.Chat
+/// URL: a room or message of another server must not be mapped onto one of this server that
+/// happens to have the same name or id. Anything that is not a link passes.
+pub fn check_same_server(value: &str, base: &str) -> Result<(), RefError> {
+    let Some(host) = link_host(value) else { return Ok(()) };
+    let ours = link_host(base).unwrap_or_default();
+    if host == ours {
+        Ok(())
+    } else {
+        Err(RefError::OtherServer { link: shown(value.trim()), host: shown(&host), ours })
+    }
 }
 
 /// True when `s` has the shape of a Rocket.Chat room id (see the module doc).
@@ -128,10 +180,10 @@ impl fmt::Display for RoomRef {
 fn word(rest: &str, whole: &str) -> Result<String, RefError> {
     let rest = rest.trim();
     if rest.is_empty() {
-        return Err(RefError::Sigil(whole.to_owned()));
+        return Err(RefError::Sigil(shown(whole)));
     }
     if rest.chars().any(char::is_whitespace) {
-        return Err(RefError::Spaces(whole.to_owned()));
+        return Err(RefError::Spaces(shown(whole)));
     }
     Ok(rest.to_owned())
 }
@@ -163,12 +215,11 @@ impl MessageRef {
         }
         if is_link(s) {
             let link = parse_link(s)?;
-            let id =
-                link.msg.clone().or_else(|| link.thread.clone()).ok_or_else(|| RefError::NoMessage(s.to_owned()))?;
+            let id = link.msg.clone().or_else(|| link.thread.clone()).ok_or_else(|| RefError::NoMessage(shown(s)))?;
             return Ok(Self { id, thread: link.thread, room: Some(link.room), host: link.host });
         }
         if s.contains(['/', '?', '#']) || s.chars().any(char::is_whitespace) {
-            return Err(RefError::BadMessageId(s.to_owned()));
+            return Err(RefError::BadMessageId(shown(s)));
         }
         Ok(Self { id: s.to_owned(), thread: None, room: None, host: None })
     }
@@ -187,7 +238,7 @@ struct Link {
 }
 
 fn parse_link(s: &str) -> Result<Link, RefError> {
-    let not_a_link = || RefError::NotALink(s.to_owned());
+    let not_a_link = || RefError::NotALink(shown(s));
     let url = Url::parse(s).map_err(|_| not_a_link())?;
     let segments: Vec<String> = url
         .path_segments()
@@ -463,6 +514,49 @@ mod tests {
         assert!(matches!(MessageRef::parse("two words").unwrap_err(), RefError::BadMessageId(_)));
         assert!(matches!(MessageRef::parse("channel/general").unwrap_err(), RefError::BadMessageId(_)));
         assert!(matches!(MessageRef::parse("https://example.com/").unwrap_err(), RefError::NotALink(_)));
+    }
+
+    #[test]
+    fn links_to_another_server_are_refused() {
+        let ours = "https://chat.example.com";
+        for same in [
+            "https://chat.example.com/channel/general?msg=M1",
+            "http://CHAT.example.com/group/ops/thread/T1",
+            "https://chat.example.com:443/direct/alice",
+            "#general",
+            "ByehQjC44FwMeiLbX",
+            "not a link at all",
+        ] {
+            assert_eq!(check_same_server(same, ours), Ok(()), "{same}");
+        }
+        let e = check_same_server("https://evil.example/channel/general?msg=M1", ours).unwrap_err();
+        assert_eq!(
+            e,
+            RefError::OtherServer {
+                link: "https://evil.example/channel/general?msg=M1".into(),
+                host: "evil.example".into(),
+                ours: "chat.example.com".into(),
+            }
+        );
+        assert!(
+            e.to_string()
+                .contains("links to evil.example, but this server works with the Rocket.Chat at chat.example.com")
+        );
+        // Another port of the same machine is another server; user info does not make a host.
+        let local = "http://127.0.0.1:3000";
+        assert!(check_same_server("http://127.0.0.1:3001/channel/general?msg=M1", local).is_err());
+        assert!(check_same_server("http://127.0.0.1:3000@evil.example/channel/general?msg=M1", local).is_err());
+        assert!(check_same_server("http://127.0.0.1:3000/channel/general?msg=M1", local).is_ok());
+        assert!(check_same_server("https://chat.example.com.evil.example/channel/g?msg=M", ours).is_err());
+    }
+
+    #[test]
+    fn long_references_are_quoted_shortened() {
+        let long = format!("{} x", "Z".repeat(10_000));
+        let e = RoomRef::parse(&long).unwrap_err().to_string();
+        assert!(e.contains("… (10002 characters)") && e.len() < 400, "{e}");
+        let e = MessageRef::parse(&format!("a/{}", "b".repeat(5000))).unwrap_err().to_string();
+        assert!(e.len() < 400, "{e}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! yesterday. Days follow the caller's IANA time zone, DST included (hence `chrono-tz`: chrono
 //! alone knows only fixed offsets and the machine's local zone).
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Why a time bound cannot be read.
@@ -26,6 +26,14 @@ pub enum TimeError {
     /// A span too long to mean anything.
     #[error("`{0}` reaches back too far: at most {MAX_DAYS} days")]
     TooFar(String),
+    /// A date whose year is outside [`YEARS`] (a two-digit year read as 0026, a typo).
+    #[error(
+        "`{0}` has the year {1}: years from {first} to {last} are accepted (write the year with four digits, e.g. \
+         2026-11-20)",
+        first = YEARS.start(),
+        last = YEARS.end()
+    )]
+    YearOutOfRange(String, i32),
     /// The earlier bound is after the later one.
     #[error("the time range is empty: `{after}` ({after_utc}) is not before `{before}` ({before_utc})")]
     Empty {
@@ -45,6 +53,17 @@ pub enum TimeError {
 
 /// The longest relative span accepted, in days (100 years).
 pub const MAX_DAYS: i64 = 36_500;
+
+/// The years a date or time may have (as for the other servers' dates).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// `s` as quoted in an error: cut after 120 characters, with its length.
+fn shown(s: &str) -> String {
+    match s.char_indices().nth(120) {
+        Some((i, _)) => format!("{}… ({} characters)", &s[..i], s.chars().count()),
+        None => s.to_owned(),
+    }
+}
 
 /// Which end of a range a bound is, deciding what a whole day means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,8 +92,22 @@ pub enum TimeBound {
 impl TimeBound {
     /// Read one of the accepted forms (see the module doc).
     pub fn parse(input: &str) -> Result<Self, TimeError> {
+        let bound = Self::parse_any_year(input)?;
+        let year = match bound {
+            Self::Instant(t) => Some(t.year()),
+            Self::Local(t) => Some(t.year()),
+            Self::Day(d) => Some(d.year()),
+            Self::DaysAgo(_) | Self::Ago(_) => None,
+        };
+        match year {
+            Some(y) if !YEARS.contains(&y) => Err(TimeError::YearOutOfRange(shown(input.trim()), y)),
+            _ => Ok(bound),
+        }
+    }
+
+    fn parse_any_year(input: &str) -> Result<Self, TimeError> {
         let s = input.trim();
-        let bad = || TimeError::Unrecognised(input.trim().to_owned());
+        let bad = || TimeError::Unrecognised(shown(s));
         let lower = s.to_ascii_lowercase();
         match lower.as_str() {
             "" => return Err(bad()),
@@ -105,7 +138,7 @@ impl TimeBound {
         }
         match parse_span(&lower) {
             Some(Ok(span)) => Ok(Self::Ago(span)),
-            Some(Err(())) => Err(TimeError::TooFar(s.to_owned())),
+            Some(Err(())) => Err(TimeError::TooFar(shown(s))),
             None => Err(bad()),
         }
     }
@@ -297,6 +330,21 @@ mod tests {
         assert!(matches!(TimeBound::parse("36501d").unwrap_err(), TimeError::TooFar(_)));
         assert!(matches!(TimeBound::parse("99999999999999999999d").unwrap_err(), TimeError::Unrecognised(_)));
         assert!(TimeBound::parse("36500d").is_ok());
+    }
+
+    #[test]
+    fn years_outside_1900_to_2200_are_refused() {
+        for (bad, year) in
+            [("0026-01-01", 26), ("0026-01-01T10:00:00Z", 26), ("9999-12-31T23:59", 9999), ("1899-12-31", 1899)]
+        {
+            assert_eq!(TimeBound::parse(bad).unwrap_err(), TimeError::YearOutOfRange(bad.into(), year), "{bad}");
+        }
+        let e = TimeBound::parse("0026-01-01").unwrap_err().to_string();
+        assert!(e.contains("the year 26: years from 1900 to 2200 are accepted"), "{e}");
+        assert!(TimeBound::parse("1900-01-01").is_ok() && TimeBound::parse("2200-12-31T23:59:59Z").is_ok());
+        // A long input is quoted shortened.
+        let e = TimeBound::parse(&"9".repeat(10_000)).unwrap_err().to_string();
+        assert!(e.contains("(10000 characters)") && e.len() < 600, "{e}");
     }
 
     #[test]

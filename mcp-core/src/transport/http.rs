@@ -165,8 +165,14 @@ async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request
     response
 }
 
+/// 413, closing the connection: the unread rest of the body would otherwise be read as the next
+/// request on it.
 fn payload_too_large(limit: usize) -> Response {
-    (StatusCode::PAYLOAD_TOO_LARGE, format!("Payload Too Large: request bodies are limited to {limit} bytes"))
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(http::header::CONNECTION, "close")],
+        format!("Payload Too Large: request bodies are limited to {limit} bytes"),
+    )
         .into_response()
 }
 

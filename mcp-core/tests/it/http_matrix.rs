@@ -93,8 +93,11 @@ async fn oversized_bodies_are_413_on_every_route() {
     let s = start("body_limit_bytes: 2048\n").await;
     let big = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#, "x".repeat(4096));
     let c = McpHttp::new(&s.base);
+    // The unread rest of the body must not be read as a next request: the connection is closed.
+    let closes = |h: &reqwest::header::HeaderMap| h.get("connection").and_then(|v| v.to_str().ok()) == Some("close");
     let r = c.post_raw(big.clone(), &[]).await.unwrap();
     assert_eq!(r.status, 413, "{}", r.text);
+    assert!(closes(&r.headers), "{:?}", r.headers);
     for path in ["/mcp/call-tool", "/messages?sessionId=x"] {
         let r = client()
             .post(format!("{}{path}", s.base))
@@ -104,6 +107,7 @@ async fn oversized_bodies_are_413_on_every_route() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 413, "{path}");
+        assert!(closes(r.headers()), "{path}: {:?}", r.headers());
     }
     // a chunked body without Content-Length is cut off as well
     let stream = futures::stream::iter((0..8).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 1024])));
@@ -114,6 +118,7 @@ async fn oversized_bodies_are_413_on_every_route() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 413);
+    assert!(closes(r.headers()), "{:?}", r.headers());
 }
 
 #[tokio::test]

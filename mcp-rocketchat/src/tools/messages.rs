@@ -29,7 +29,7 @@ pub fn send_message() -> ToolDef<RocketChat> {
          sending again.",
         Hints::additive(false).open_world(),
         |s: App, ctx: Ctx, a: SendMessageArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let room = writable_room(&s, &ctx, &session, &a.room().map_err(invalid)?).await?;
             let (text, note) = guard_text(&s, &ctx, &session, &a.text).await?;
@@ -84,7 +84,7 @@ pub fn get_messages() -> ToolDef<RocketChat> {
          `before`/`after` (ISO times, 2h, 1d, yesterday); page back with the `before` value the result gives.",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: GetMessagesArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let room = s.client.room(&ctx, &session, &a.room().map_err(invalid)?).await?;
             let range = TimeRange::resolve(a.after.as_deref(), a.before.as_deref(), Utc::now(), s.config.tz())
@@ -121,7 +121,7 @@ pub fn search_messages() -> ToolDef<RocketChat> {
          `room_id`, across your most recently active joined rooms (`max_rooms`, bounded).",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: SearchMessagesArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let search = |rid: String, count: u32, offset: u32| {
                 Call::get("chat.search")
@@ -188,7 +188,7 @@ pub fn get_thread() -> ToolDef<RocketChat> {
          reply in it).",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: GetThreadArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let t = a.thread().map_err(invalid)?;
             let call = Call::get("chat.getThreadMessages")
@@ -224,7 +224,7 @@ pub fn list_threads() -> ToolDef<RocketChat> {
          one with get_thread.",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: ListThreadsArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let room = s.client.room(&ctx, &session, &a.room().map_err(invalid)?).await?;
             let call = Call::get("chat.getThreadsList")
@@ -254,11 +254,14 @@ pub fn react() -> ToolDef<RocketChat> {
          name such as +1, tada or :white_check_mark:.",
         Hints::additive(true).open_world(),
         |s: App, ctx: Ctx, a: ReactArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let msg = a.message().map_err(invalid)?;
             if !s.write_rooms.is_unrestricted() {
-                let room = message_room(&s, &ctx, &session, &msg, None).await?;
+                // The room the message is in, never the room a link names: chat.react takes no room,
+                // so a link to an allowed room carrying the id of a message elsewhere would pass.
+                let actual = crate::rooms::MessageRef { room: None, ..msg.clone() };
+                let room = message_room(&s, &ctx, &session, &actual, None).await?;
                 super::check_writable(&s, &ctx, &session, &room).await?;
             }
             let emoji = a.shortname();
@@ -284,7 +287,7 @@ pub fn edit_message() -> ToolDef<RocketChat> {
          `room_id` when you know it.",
         Hints::destructive(true).open_world(),
         |s: App, ctx: Ctx, a: EditMessageArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let msg = a.message().map_err(invalid)?;
             let room = message_room(&s, &ctx, &session, &msg, a.room().map_err(invalid)?).await?;
@@ -312,7 +315,7 @@ pub fn delete_message() -> ToolDef<RocketChat> {
          when you know it. This cannot be undone.",
         Hints::destructive(true).open_world(),
         |s: App, ctx: Ctx, a: DeleteMessageArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let msg = a.message().map_err(invalid)?;
             let room = message_room(&s, &ctx, &session, &msg, a.room().map_err(invalid)?).await?;

@@ -47,8 +47,15 @@ pub fn all() -> Vec<ToolDef<RocketChat>> {
 type Ctx = ToolContext<()>;
 type App = Arc<RocketChat>;
 
-/// The arguments' own checks as an invalid-arguments error.
-fn check(a: &impl Validate) -> Result<(), ToolError> {
+/// The arguments' own checks as an invalid-arguments error; a room or message link must point to
+/// the configured Rocket.Chat (checked first: a link to another server is refused for that reason).
+fn check(s: &App, a: &impl Validate) -> Result<(), ToolError> {
+    let base = s.client.base_url();
+    for (field, value) in a.references() {
+        crate::rooms::check_same_server(value, &base).map_err(|e| {
+            ToolError::invalid(crate::args::ArgError { field, message: format!("is not usable: {e}") }.to_string())
+        })?;
+    }
     a.validate().map_err(|e| ToolError::invalid(e.to_string()))
 }
 

@@ -35,7 +35,7 @@ pub fn list_channels() -> ToolDef<RocketChat> {
          every public channel of the server (`joined: false`). Filter by name with `filter`.",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: ListChannelsArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let filter = a.filter.as_deref().map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty());
             let name_ok = |r: &Room, sub: Option<&Subscription>| {
@@ -104,7 +104,7 @@ pub fn create_channel() -> ToolDef<RocketChat> {
          `readOnly` and `topic`. Names have no spaces (use team-ops).",
         Hints::additive(false).open_world(),
         |s: App, ctx: Ctx, a: CreateChannelArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let mut body = json!({"name": a.room_name(), "members": a.member_usernames(), "readOnly": a.read_only});
             if let Some(t) = a.topic.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -131,7 +131,7 @@ pub fn get_unread() -> ToolDef<RocketChat> {
          optionally with the unread messages themselves (`include_messages`).",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: GetUnreadArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let only = match a.room().map_err(invalid)? {
                 Some(r) => Some(s.client.room(&ctx, &session, &r).await?.id),
@@ -193,7 +193,7 @@ pub fn mark_read() -> ToolDef<RocketChat> {
         "Mark a room (`room_id`) or every room (`all: true`) as read for you.",
         Hints::additive(true).open_world(),
         |s: App, ctx: Ctx, a: MarkReadArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let rids: Vec<(String, String)> = match a.room().map_err(invalid)? {
                 Some(r) => {
@@ -234,7 +234,7 @@ pub fn open_direct_message() -> ToolDef<RocketChat> {
          send_message channel=@username.",
         Hints::additive(true).open_world(),
         |s: App, ctx: Ctx, a: OpenDirectMessageArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let call = Call::post("im.create").json(json!({"username": a.name()})).idempotent();
             let dm: DirectRoom = s.client.json(&ctx, &session, call).await?;
@@ -253,7 +253,7 @@ pub fn get_room_info() -> ToolDef<RocketChat> {
         "Show a room's details: type, id, topic, description, announcement, member count, read-only, last message.",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: GetRoomInfoArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let found = s.client.room(&ctx, &session, &a.room().map_err(invalid)?).await?;
             let info: RoomInfo = s.client.json(&ctx, &session, Call::get("rooms.info").q("roomId", &found.id)).await?;
@@ -284,7 +284,7 @@ pub fn list_room_members() -> ToolDef<RocketChat> {
          `filter`), paginated.",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: ListRoomMembersArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let room = s.client.room(&ctx, &session, &a.room().map_err(invalid)?).await?;
             let label = match room.t.endpoint_family() {

@@ -92,7 +92,7 @@ pub fn upload_file() -> ToolDef<RocketChat> {
          directory. Never retried automatically.",
         Hints::additive(false).open_world(),
         |s: App, ctx: Ctx, a: UploadFileArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let max = s.config.upload_max_bytes;
             let data = if let Some(t) = &a.text_content {
                 t.as_bytes().to_vec()

@@ -18,7 +18,7 @@ pub fn get_user_info() -> ToolDef<RocketChat> {
         "Show a user's profile: username, name, status, roles, time zone (`user`: @alice, alice or a user id).",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: GetUserInfoArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let call = match a.user_ref().map_err(invalid)? {
                 UserRef::Username(u) => Call::get("users.info").q("username", u),
@@ -38,7 +38,7 @@ pub fn find_users() -> ToolDef<RocketChat> {
         "Find users whose name or username contains `query` (to get a username for @mentions or direct messages).",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: FindUsersArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let selector = json!({"term": a.query.trim()}).to_string();
             let v: Value =

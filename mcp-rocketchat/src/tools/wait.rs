@@ -31,7 +31,7 @@ pub fn wait_for_reply() -> ToolDef<RocketChat> {
          waiting.",
         Hints::read_only().open_world(),
         |s: App, ctx: Ctx, a: WaitForReplyArgs| async move {
-            check(&a)?;
+            check(&s, &a)?;
             let session = s.client.session(&ctx).await?;
             let room = s.client.room(&ctx, &session, &a.room().map_err(invalid)?).await?;
             let thread = a.thread().map_err(invalid)?.map(|t| t.thread_root().to_owned());
