@@ -885,20 +885,19 @@ async fn write_rooms_refuse_hostile_writes_elsewhere() {
             denied("#general"),
         ),
         // `react` names no room: the message's own room is looked up (chat.getMessage), never the
-        // room a link names. Refused either way; that no reaction landed is checked at the end.
-        // (This stand-in lacks chat.getMessage, so the refusal says so; with it, the text is the
-        // write_rooms denial.)
+        // room a link names: both are the write_rooms denial for #general, and that no reaction
+        // landed is checked at the end.
         call(
             "react in #general",
             "react",
             json!({"message_id": msg, "emoji": "+1", "action": "add"}),
-            Expect::tool(true),
+            denied("#general"),
         ),
         call(
             "react through an #ops link carrying a #general message",
             "react",
             json!({"message_id": format!("{base}/channel/ops?msg={msg}"), "emoji": "+1", "action": "add"}),
-            Expect::tool(true).without("Added"),
+            denied("#general").without("Added"),
         ),
         call(
             "upload to #general",
