@@ -166,8 +166,16 @@ impl Downloads {
         if file_id.len() > MAX_ID {
             return None;
         }
-        let expires = SystemTime::now() + self.ttl;
-        let expiry = expires.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        // Whole seconds, rounded up: a link is valid for at least `ttl_secs`.
+        let exact = (SystemTime::now() + self.ttl).duration_since(UNIX_EPOCH).unwrap_or_default();
+        let expiry = exact.as_secs() + u64::from(exact.subsec_nanos() > 0);
+        let expires = UNIX_EPOCH + Duration::from_secs(expiry);
+        let token = self.token(file_id, expiry);
+        Some(DownloadLink { url: format!("{}{token}", self.base), expires, max_uses: self.max_uses })
+    }
+
+    /// The signed token of `file_id`, valid until `expiry` (unix seconds), with a fresh nonce.
+    fn token(&self, file_id: &str, expiry: u64) -> String {
         let mut payload = Vec::with_capacity(HEADER + file_id.len() + TAG);
         payload.push(VERSION);
         payload.extend_from_slice(&expiry.to_be_bytes());
@@ -176,8 +184,7 @@ impl Downloads {
         let mut mac = self.mac();
         mac.update(&payload);
         payload.extend_from_slice(&mac.finalize().into_bytes());
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&payload);
-        Some(DownloadLink { url: format!("{}{token}", self.base), expires, max_uses: self.max_uses })
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&payload)
     }
 
     /// Check a token's signature and expiry (uses are not counted here: see [`Self::consume`]).
@@ -275,9 +282,11 @@ mod tests {
 
     #[test]
     fn an_expired_token_is_expired_not_invalid() {
-        let d = Downloads::new(b"k".repeat(32), "https://h", Duration::ZERO, 1);
-        let token = d.link("a.csv").unwrap().url.rsplit('/').next().unwrap().to_owned();
-        assert_eq!(d.verify(&token), Err(Refusal::Expired));
+        let d = downloads(1);
+        assert_eq!(d.verify(&d.token("a.csv", now_unix() - 1)), Err(Refusal::Expired));
+        assert_eq!(d.verify(&d.token("a.csv", now_unix() + 5)).map(|v| v.file_id), Ok("a.csv".to_owned()));
+        let link = d.link("a.csv").unwrap();
+        assert!(link.expires_unix() >= now_unix() + 60, "valid for at least ttl_secs");
     }
 
     #[test]
