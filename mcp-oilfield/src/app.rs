@@ -17,6 +17,9 @@ use crate::rbac::{Grant, Level, Policy};
 /// How long shutdown waits for queued audit records to be written.
 const AUDIT_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
 
+/// Most exports `resources/list` shows (the newest; older ones stay readable by URI).
+const MAX_LISTED_EXPORTS: usize = 100;
+
 /// The running oilfield server.
 pub struct Oilfield {
     /// The SQLite store.
@@ -188,11 +191,13 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
         true
     }
 
-    /// The exports an admin may read (within the role's scope), newest first.
+    /// The exports an admin may read (within the role's scope), newest first, at most 100.
     async fn list_resources(&self, caller: &Caller) -> Vec<rmcp::model::Resource> {
         let Ok(grant) = self.policy.check(caller, "export_all_data", Level::Admin) else { return Vec::new() };
         let exports = self.exports.clone();
-        let files = tokio::task::spawn_blocking(move || exports.list_for(&grant.scope)).await.unwrap_or_default();
+        let files = tokio::task::spawn_blocking(move || exports.list_for(&grant.scope, MAX_LISTED_EXPORTS))
+            .await
+            .unwrap_or_default();
         files
             .into_iter()
             .map(|f| {

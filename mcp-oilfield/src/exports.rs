@@ -126,9 +126,9 @@ impl Exports {
         Ok(self.root.open(name, mime).await?.with_download_id(uri))
     }
 
-    /// Finished exports a caller with `scope` may read, newest first.
-    pub fn list_for(&self, scope: &Scope) -> Vec<ExportFile> {
-        self.list().into_iter().filter(|f| covers(scope, &self.scope_of(&f.name))).collect()
+    /// Finished exports a caller with `scope` may read, newest first, at most `limit`.
+    pub fn list_for(&self, scope: &Scope, limit: usize) -> Vec<ExportFile> {
+        self.list().into_iter().filter(|f| covers(scope, &self.scope_of(&f.name))).take(limit).collect()
     }
 
     /// Finished exports, newest first.
