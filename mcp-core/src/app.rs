@@ -82,6 +82,8 @@ impl CredentialSource {
 pub struct BuildContext {
     /// The process's metrics; [`crate::telemetry::Metrics::register`] adds a server's families.
     pub metrics: Arc<crate::telemetry::Metrics>,
+    /// Signed download URLs, in HTTP modes with `public_url` set (else `None`).
+    pub downloads: Option<Arc<crate::downloads::Downloads>>,
     user_agent: String,
     insecure: Arc<std::sync::Mutex<Vec<&'static str>>>,
 }
@@ -89,7 +91,13 @@ pub struct BuildContext {
 impl BuildContext {
     /// The context of server `name` at `version`.
     pub fn new(name: &str, version: &str, metrics: Arc<crate::telemetry::Metrics>) -> Self {
-        Self { metrics, user_agent: format!("{name}/{version}"), insecure: Arc::default() }
+        Self { metrics, downloads: None, user_agent: format!("{name}/{version}"), insecure: Arc::default() }
+    }
+
+    /// With the process's signed download URLs.
+    pub fn with_downloads(mut self, downloads: Option<Arc<crate::downloads::Downloads>>) -> Self {
+        self.downloads = downloads;
+        self
     }
 
     /// The user agent upstream requests carry: `<server name>/<version>`.
@@ -216,6 +224,40 @@ pub trait App: Sized + Send + Sync + 'static {
     /// May `caller` use `tool`? Decides both visibility in `tools/list` and permission to call;
     /// what it grants reaches the handler as [`crate::ToolContext::access`].
     fn check_access(&self, caller: &Caller, tool: &ToolDef<Self>) -> Result<Self::Access, Denial>;
+
+    /// Does the server offer resources? When true the `resources` capability is declared and
+    /// `resources/list` / `resources/read` reach [`App::list_resources`] / [`App::read_resource`].
+    /// Default: no resources (the capability is not declared).
+    fn has_resources(&self) -> bool {
+        false
+    }
+
+    /// `resources/list`: the resources `caller` may read (the server decides; same [`Caller`] as
+    /// for tools).
+    fn list_resources(&self, _caller: &Caller) -> impl Future<Output = Vec<rmcp::model::Resource>> + Send {
+        async { Vec::new() }
+    }
+
+    /// `resources/read`: the file behind `uri` when `caller` may read it. Unknown, gone and
+    /// forbidden URIs must all be [`crate::resources::ResourceError::NotFound`] (the caller gets
+    /// -32002 and cannot tell them apart). Files are opened with [`crate::resources::FileRoot`].
+    fn read_resource(
+        &self,
+        _caller: &Caller,
+        _uri: &str,
+    ) -> impl Future<Output = Result<crate::resources::ServedFile, crate::resources::ResourceError>> + Send {
+        async { Err(crate::resources::ResourceError::NotFound) }
+    }
+
+    /// `GET /downloads/{token}`: the file behind the file id of a verified download token
+    /// ([`crate::downloads::Downloads::link`], issued by this server to a caller allowed to have
+    /// it: the token is the authorization).
+    fn download(
+        &self,
+        _file_id: &str,
+    ) -> impl Future<Output = Result<crate::resources::ServedFile, crate::resources::ResourceError>> + Send {
+        async { Err(crate::resources::ResourceError::NotFound) }
+    }
 
     /// Persist an audit record (the core already logged it on the `audit` target).
     fn audit(&self, _record: &AuditRecord) {}

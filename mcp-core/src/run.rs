@@ -132,6 +132,8 @@ pub struct Prepared<A: App> {
     pub auth: Arc<Authenticator>,
     /// Identity header resolution.
     pub identity: IdentityResolver,
+    /// Signed download URLs (HTTP modes with `public_url`), shared by the app and the router.
+    pub downloads: Option<Arc<crate::downloads::Downloads>>,
 }
 
 /// The resource URI of this server's MCP endpoint (OAuth audience by default).
@@ -179,7 +181,8 @@ pub fn prepare<A: App>(config: &Config<A::Section>) -> Result<Prepared<A>, Confi
         ));
     }
     let identity = IdentityResolver::new(&core.identity, &credentials)?;
-    Ok(Prepared { surface, auth: Arc::new(auth), identity })
+    let downloads = crate::downloads::Downloads::from_config(core).map(Arc::new);
+    Ok(Prepared { surface, auth: Arc::new(auth), identity, downloads })
 }
 
 /// The caller of a stdio session, from config/env (`MCP_USER_ROLE`, `MCP_USER_ID`, `MCP_USER_EMAIL`)
@@ -223,7 +226,7 @@ async fn serve<A: App>(config: Arc<Config<A::Section>>, flags: A::Flags, warning
         );
     }
     let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
-    let build = BuildContext::new(A::NAME, A::VERSION, metrics.clone());
+    let build = BuildContext::new(A::NAME, A::VERSION, metrics.clone()).with_downloads(prepared.downloads.clone());
     let app = match A::build(config.clone(), flags, build.clone()).await {
         Ok(app) => Arc::new(app),
         Err(e) => {
@@ -238,7 +241,8 @@ async fn serve<A: App>(config: Arc<Config<A::Section>>, flags: A::Flags, warning
     transport::cancel_on_signal(shutdown.clone());
     let fallback = if core_cfg.transport.is_http() { Caller::default() } else { stdio_caller::<A>(&config) };
     let core = Core::new(app.clone(), config.clone(), prepared.surface, metrics, fallback, shutdown)
-        .with_insecure_upstreams(build.insecure_upstreams());
+        .with_insecure_upstreams(build.insecure_upstreams())
+        .with_downloads(prepared.downloads);
     let core = Arc::new(core);
 
     let result = if core_cfg.transport.is_http() {

@@ -10,8 +10,9 @@ use futures::FutureExt;
 #[allow(deprecated)]
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest, CustomResult, ErrorCode,
-    Implementation, InitializeResult, JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
-    SetLevelRequestParams, Tool,
+    Implementation, InitializeResult, JsonObject, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ServerCapabilities, SetLevelRequestParams,
+    Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -51,6 +52,7 @@ pub struct Core<A: App> {
     /// The cached answer of `/ready`.
     pub readiness: crate::readiness::ReadinessCache,
     insecure_upstreams: Vec<&'static str>,
+    downloads: Option<Arc<crate::downloads::Downloads>>,
 }
 
 /// Decrements the in-flight counter when a call ends, however it ends.
@@ -95,7 +97,11 @@ impl<A: App> Core<A> {
         shutdown: CancellationToken,
     ) -> Self {
         #[allow(deprecated)] // advertised for 2025-11-25 clients (conformance `logging` scenario)
-        let capabilities = ServerCapabilities::builder().enable_tools().enable_logging().build();
+        let capabilities = if app.has_resources() {
+            ServerCapabilities::builder().enable_tools().enable_logging().enable_resources().build()
+        } else {
+            ServerCapabilities::builder().enable_tools().enable_logging().build()
+        };
         let mut info = InitializeResult::new(capabilities);
         info.server_info = Implementation::new(A::NAME, A::VERSION).with_title(A::TITLE);
         info.instructions = Some(A::INSTRUCTIONS.to_owned());
@@ -117,7 +123,77 @@ impl<A: App> Core<A> {
             idle: tokio::sync::Notify::new(),
             readiness,
             insecure_upstreams: Vec::new(),
+            downloads: None,
         }
+    }
+
+    /// Serve the signed download URLs of `downloads` (the same the app got in its build context).
+    pub fn with_downloads(mut self, downloads: Option<Arc<crate::downloads::Downloads>>) -> Self {
+        self.downloads = downloads;
+        self
+    }
+
+    /// The signed download URLs, in HTTP modes with `public_url` set.
+    pub fn downloads(&self) -> Option<&Arc<crate::downloads::Downloads>> {
+        self.downloads.as_ref()
+    }
+
+    /// `resources/read` for `caller`: the app decides, the core reads the file in bounded chunks.
+    /// Unknown and forbidden URIs are the same -32002; a file over `resources.max_read_bytes` is
+    /// refused with a download URL when downloads are on.
+    pub async fn read_resource(&self, caller: &Caller, uri: &str) -> Result<ReadResourceResult, ErrorData> {
+        use crate::resources::ResourceError;
+        let shown = bounded(uri, MAX_ECHOED_URI);
+        let file = match self.app.read_resource(caller, uri).await {
+            Ok(file) => file,
+            Err(ResourceError::NotFound) => {
+                tracing::info!(target: "audit", caller = %Escaped(caller.id()), role = %Escaped(caller.role_label()), outcome = "not_found", "resources/read");
+                return Err(ErrorData::resource_not_found(
+                    format!("Resource not found: {shown}; resources/list shows the resources you may read"),
+                    None,
+                ));
+            }
+            Err(ResourceError::Unavailable(e)) => {
+                tracing::error!(error = %e, "resources/read: the file could not be opened");
+                return Err(ErrorData::internal_error(
+                    format!("Resource {shown} could not be read (internal error); the failure was logged"),
+                    None,
+                ));
+            }
+        };
+        let max = self.config.core.resources.max_read_bytes;
+        if file.len() > max {
+            let link = file.download_id.as_deref().and_then(|id| self.downloads.as_ref()?.link(id));
+            let how = match link {
+                Some(link) => format!(
+                    "download it from {} (valid for {} s, {} use(s))",
+                    link.url,
+                    link.expires_unix().saturating_sub(unix_now()),
+                    link.max_uses
+                ),
+                None => "use its download URL (HTTP modes with public_url set)".to_owned(),
+            };
+            return Err(ErrorData::invalid_request(
+                format!(
+                    "Resource {shown} is {} bytes, more than resources/read returns here (resources.max_read_bytes = {max}); {how}",
+                    file.len()
+                ),
+                None,
+            ));
+        }
+        tracing::info!(target: "audit", caller = %Escaped(caller.id()), role = %Escaped(caller.role_label()), outcome = "ok", bytes = file.len(), "resources/read");
+        let uri_owned = uri.to_owned();
+        let contents = tokio::task::spawn_blocking(move || crate::resources::read_contents(file, &uri_owned))
+            .await
+            .map_err(|_| ErrorData::internal_error("resources/read failed unexpectedly; the failure was logged", None))?
+            .map_err(|e| {
+                tracing::error!(error = %e, "resources/read: the file could not be read");
+                ErrorData::internal_error(
+                    format!("Resource {shown} could not be read (internal error); the failure was logged"),
+                    None,
+                )
+            })?;
+        Ok(ReadResourceResult::new(vec![contents]))
     }
 
     /// Record the upstreams whose TLS certificates go unchecked (listed in `/ready`).
@@ -310,6 +386,12 @@ impl<A: App> Core<A> {
 
 /// Longest tool or method name echoed back in an error message.
 const MAX_ECHOED_NAME: usize = 128;
+/// Longest resource URI echoed back in an error message.
+const MAX_ECHOED_URI: usize = 256;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
 
 /// Client input made safe to echo in an error message: at most `max` characters, quoted, with
 /// control characters and quotes escaped (`"no_such_tool"`, `"a\nb"`, `"xxxx…"`).
@@ -401,6 +483,38 @@ impl<A: App> ServerHandler for Handler<A> {
             Ok(dispatched) => Ok(dispatched.result.into()),
             Err(e @ CallError::UnknownTool(_)) => Err(ErrorData::invalid_params(e.to_string(), None)),
         }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        if !self.0.app.has_resources() {
+            return Err(ErrorData::new(
+                ErrorCode::METHOD_NOT_FOUND,
+                "Method not found: this server offers no resources",
+                None,
+            ));
+        }
+        let caller = self.0.caller_of(&context.extensions);
+        Ok(ListResourcesResult::with_all_items(self.0.app.list_resources(&caller).await))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        if !self.0.app.has_resources() {
+            return Err(ErrorData::new(
+                ErrorCode::METHOD_NOT_FOUND,
+                "Method not found: this server offers no resources",
+                None,
+            ));
+        }
+        let caller = self.0.caller_of(&context.extensions);
+        Ok(self.0.read_resource(&caller, &request.uri).await?.into())
     }
 
     /// A request rmcp did not recognise. A `tools/call` lands here when its params do not parse

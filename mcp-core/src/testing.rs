@@ -47,16 +47,17 @@ async fn build<A: App>(
 ) -> (Arc<Core<A>>, Arc<crate::auth::Authenticator>, crate::transport::IdentityResolver) {
     let loaded = load::<A>(dir, yaml, env, A::flag_layers(&flags)).unwrap_or_else(|e| panic!("test config: {e}"));
     let config = loaded.config.clone();
-    let crate::run::Prepared { surface, auth, identity } =
+    let crate::run::Prepared { surface, auth, identity, downloads } =
         prepare::<A>(&config).unwrap_or_else(|e| panic!("test config: {e}"));
     let metrics = Arc::new(Metrics::new(A::NAME, A::VERSION));
-    let build = crate::app::BuildContext::new(A::NAME, A::VERSION, metrics.clone());
+    let build = crate::app::BuildContext::new(A::NAME, A::VERSION, metrics.clone()).with_downloads(downloads.clone());
     let app = Arc::new(
         A::build(config.clone(), flags, build.clone()).await.unwrap_or_else(|e| panic!("building the app: {e:#}")),
     );
     let caller = if http { Caller::default() } else { crate::run::stdio_caller::<A>(&config) };
     let core = Core::new(app, config, surface, metrics, caller, CancellationToken::new())
-        .with_insecure_upstreams(build.insecure_upstreams());
+        .with_insecure_upstreams(build.insecure_upstreams())
+        .with_downloads(downloads);
     let core = Arc::new(core);
     (core, auth, identity)
 }
@@ -87,12 +88,26 @@ impl<A: App> TestServer<A> {
     /// # Panics
     /// When the config is invalid or the app cannot be built (a test setup error).
     pub async fn start(dir: &Path, yaml: &str, env: &[(&str, &str)], flags: A::Flags) -> Self {
-        let yaml = format!("transport: http\nport: 0\n{yaml}");
+        Self::start_inner(dir, yaml, env, flags, false).await
+    }
+
+    /// Like [`Self::start`], with `public_url` set to the server's own loopback address (so that
+    /// signed download URLs point at it).
+    ///
+    /// # Panics
+    /// When the config is invalid or the app cannot be built (a test setup error).
+    pub async fn start_public(dir: &Path, yaml: &str, env: &[(&str, &str)], flags: A::Flags) -> Self {
+        Self::start_inner(dir, yaml, env, flags, true).await
+    }
+
+    async fn start_inner(dir: &Path, yaml: &str, env: &[(&str, &str)], flags: A::Flags, public: bool) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
+        let base = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+        let public_url = if public { format!("public_url: {base}\n") } else { String::new() };
+        let yaml = format!("transport: http\nport: 0\n{public_url}{yaml}");
         let (core, auth, identity) = build::<A>(dir, &yaml, env, flags, true).await;
         let shutdown = core.shutdown.clone();
         let state = HttpState::new(core.clone(), auth, identity);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
-        let base = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
         let grace = Duration::from_secs(core.config.core.shutdown_timeout_secs);
         tokio::spawn(serve_http(state, listener, grace));
         Self { base, core, shutdown }

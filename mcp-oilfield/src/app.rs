@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use mcp_core::config::{Config, Layer};
+use mcp_core::resources::{ResourceError, ServedFile};
 use mcp_core::{App, AuditRecord, BuildContext, Caller, Denial, Readiness, ToolDef};
 
 use crate::audit_writer::AuditWriter;
@@ -16,6 +17,9 @@ use crate::rbac::{Grant, Level, Policy};
 /// How long shutdown waits for queued audit records to be written.
 const AUDIT_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(6);
 
+/// Most exports `resources/list` shows (the newest; older ones stay readable by URI).
+const MAX_LISTED_EXPORTS: usize = 100;
+
 /// The running oilfield server.
 pub struct Oilfield {
     /// The SQLite store.
@@ -24,8 +28,13 @@ pub struct Oilfield {
     pub policy: Policy,
     /// Where exports are written.
     pub export_dir: PathBuf,
+    /// The export directory: names, resource URIs, who may read them, retention.
+    pub exports: Arc<crate::exports::Exports>,
+    /// Signed download URLs (HTTP modes with `public_url`).
+    pub downloads: Option<Arc<mcp_core::downloads::Downloads>>,
     audit: AuditWriter,
     pruner: Option<crate::audit_pruner::AuditPruner>,
+    sweeper: crate::exports::ExportSweeper,
 }
 
 /// Flags of `mcp-oilfield` (besides the common ones).
@@ -79,12 +88,20 @@ impl Oilfield {
         }
         let audit = AuditWriter::start(store.clone());
         let pruner = crate::audit_pruner::AuditPruner::start(store.clone(), config);
+        let exports = Arc::new(crate::exports::Exports::new(config));
+        let sweeper = crate::exports::ExportSweeper::start(
+            exports.clone(),
+            std::time::Duration::from_secs(config.export_sweep_interval_secs),
+        );
         Ok(Self {
             store,
             policy: Policy::new(&config.effective_roles(), &config.fallback_role),
             export_dir: config.export_dir.clone(),
+            exports,
+            downloads: None,
             audit,
             pruner,
+            sweeper,
         })
     }
 
@@ -147,9 +164,11 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
     async fn build(
         config: Arc<Config<OilfieldConfig>>,
         _flags: OilfieldFlags,
-        _ctx: BuildContext,
+        ctx: BuildContext,
     ) -> anyhow::Result<Self> {
-        Self::open(&config.server).await
+        let mut app = Self::open(&config.server).await?;
+        app.downloads = ctx.downloads.clone();
+        Ok(app)
     }
 
     async fn ready(&self) -> Readiness {
@@ -166,6 +185,39 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
 
     fn check_access(&self, caller: &Caller, tool: &ToolDef<Self>) -> Result<Grant, Denial> {
         self.policy.check(caller, tool.name(), tool.tool_tag())
+    }
+
+    fn has_resources(&self) -> bool {
+        true
+    }
+
+    /// The exports an admin may read (within the role's scope), newest first, at most 100.
+    async fn list_resources(&self, caller: &Caller) -> Vec<rmcp::model::Resource> {
+        let Ok(grant) = self.policy.check(caller, "export_all_data", Level::Admin) else { return Vec::new() };
+        let exports = self.exports.clone();
+        let files = tokio::task::spawn_blocking(move || exports.list_for(&grant.scope, MAX_LISTED_EXPORTS))
+            .await
+            .unwrap_or_default();
+        files
+            .into_iter()
+            .map(|f| {
+                let mime = crate::exports::mime_of(&f.name).unwrap_or("application/octet-stream");
+                rmcp::model::Resource::new(crate::exports::Exports::uri(&f.name), f.name)
+                    .with_mime_type(mime)
+                    .with_size(f.bytes)
+                    .with_description("Oilfield data export")
+            })
+            .collect()
+    }
+
+    /// An export, for an admin whose scope covers the export's; everything else is not found.
+    async fn read_resource(&self, caller: &Caller, uri: &str) -> Result<ServedFile, ResourceError> {
+        let grant = self.policy.check(caller, "export_all_data", Level::Admin).map_err(|_| ResourceError::NotFound)?;
+        self.exports.open_for(&grant.scope, uri).await
+    }
+
+    async fn download(&self, file_id: &str) -> Result<ServedFile, ResourceError> {
+        self.exports.open(file_id).await
     }
 
     fn audit(&self, record: &AuditRecord) {
@@ -190,6 +242,7 @@ summaries, plot_drilling_curve for a depth chart. Dates accept YYYY-MM-DD and fo
     }
 
     async fn on_shutdown(&self) {
+        self.sweeper.stop().await;
         if let Some(pruner) = &self.pruner {
             pruner.stop().await;
         }

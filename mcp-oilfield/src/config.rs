@@ -22,8 +22,23 @@ pub struct OilfieldConfig {
     pub demo: bool,
     /// Read-only SQLite connections in the pool (bounded; no connection per call).
     pub read_pool_size: usize,
-    /// Directory where `export_all_data` writes its files (created if absent).
+    /// Directory where `export_all_data` writes its files (created if absent). Exports are
+    /// served from it only as `oilfield://exports/<name>` (resources/read) and signed download
+    /// URLs; nothing outside it is ever served.
     pub export_dir: PathBuf,
+    /// Export retention: exports older than this many seconds are removed (60 to 31536000,
+    /// default 86400 = one day; `OILFIELD_EXPORT_RETENTION_SECS`).
+    pub export_retention_secs: u64,
+    /// Export retention: at most this many exports are kept, the oldest removed first (1 to
+    /// 100000, default 50; `OILFIELD_MAX_EXPORTS`).
+    pub max_exports: usize,
+    /// Export retention: at most this many bytes of exports are kept, the oldest removed first;
+    /// the newest export is kept even when it alone is larger (`OILFIELD_MAX_EXPORT_BYTES`;
+    /// at least 1048576). Absent: no byte cap.
+    pub max_export_bytes: Option<u64>,
+    /// Seconds between two background sweeps of the export directory by the retention (1 to
+    /// 86400, default 300). A sweep also runs at start and after every export.
+    pub export_sweep_interval_secs: u64,
     /// Roles and what they may do; role names match case-insensitively. When absent:
     /// `ADMIN` read+write+delete+admin, `USER` read+write, `GUEST` read. When given, these roles
     /// replace the defaults entirely.
@@ -51,6 +66,10 @@ impl Default for OilfieldConfig {
             demo: false,
             read_pool_size: 4,
             export_dir: PathBuf::from("./exports"),
+            export_retention_secs: 86_400,
+            max_exports: 50,
+            max_export_bytes: None,
+            export_sweep_interval_secs: 300,
             roles: None,
             fallback_role: "GUEST".into(),
             audit_retention_days: None,
@@ -104,6 +123,9 @@ impl Section for OilfieldConfig {
             EnvVar::new("DATABASE_URL", "database_url", EnvKind::Text),
             EnvVar::new("OILFIELD_DEMO", "demo", EnvKind::Scalar),
             EnvVar::new("OILFIELD_EXPORT_DIR", "export_dir", EnvKind::Text),
+            EnvVar::new("OILFIELD_EXPORT_RETENTION_SECS", "export_retention_secs", EnvKind::Scalar),
+            EnvVar::new("OILFIELD_MAX_EXPORTS", "max_exports", EnvKind::Scalar),
+            EnvVar::new("OILFIELD_MAX_EXPORT_BYTES", "max_export_bytes", EnvKind::Scalar),
             EnvVar::new("OILFIELD_FALLBACK_ROLE", "fallback_role", EnvKind::Text),
             EnvVar::new("OILFIELD_AUDIT_RETENTION_DAYS", "audit_retention_days", EnvKind::Scalar),
             EnvVar::new("OILFIELD_AUDIT_MAX_ROWS", "audit_max_rows", EnvKind::Scalar),
@@ -156,6 +178,18 @@ impl Section for OilfieldConfig {
         }
         if self.export_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("export_dir", "must not be empty"));
+        }
+        if !(60..=31_536_000).contains(&self.export_retention_secs) {
+            return Err(ConfigError::new("export_retention_secs", "must be between 60 and 31536000"));
+        }
+        if !(1..=100_000).contains(&self.max_exports) {
+            return Err(ConfigError::new("max_exports", "must be between 1 and 100000"));
+        }
+        if self.max_export_bytes.is_some_and(|b| b < 1024 * 1024) {
+            return Err(ConfigError::new("max_export_bytes", "must be at least 1048576"));
+        }
+        if !(1..=86_400).contains(&self.export_sweep_interval_secs) {
+            return Err(ConfigError::new("export_sweep_interval_secs", "must be between 1 and 86400"));
         }
         if self.audit_retention_days.is_some_and(|d| !(1..=36500).contains(&d)) {
             return Err(ConfigError::new("audit_retention_days", "must be between 1 and 36500"));
@@ -230,6 +264,29 @@ mod tests {
             ("audit_retention_days", "older than this many days"),
             ("audit_max_rows", "at most this many rows"),
             ("audit_prune_interval_secs", "between two background pruning runs"),
+        ] {
+            let doc = schema["properties"][name]["description"].as_str().unwrap_or_default();
+            assert!(doc.contains(words), "{name}: {doc:?}");
+        }
+    }
+
+    #[test]
+    fn export_retention_is_validated_and_documented_in_the_schema() {
+        assert!(OilfieldConfig { max_export_bytes: Some(1 << 30), ..Default::default() }.validate().is_ok());
+        let key = |c: OilfieldConfig| c.validate().unwrap_err().key;
+        assert_eq!(key(OilfieldConfig { export_retention_secs: 59, ..Default::default() }), "export_retention_secs");
+        assert_eq!(key(OilfieldConfig { max_exports: 0, ..Default::default() }), "max_exports");
+        assert_eq!(key(OilfieldConfig { max_export_bytes: Some(10), ..Default::default() }), "max_export_bytes");
+        assert_eq!(
+            key(OilfieldConfig { export_sweep_interval_secs: 0, ..Default::default() }),
+            "export_sweep_interval_secs"
+        );
+        let schema = serde_json::to_value(schemars::schema_for!(OilfieldConfig)).unwrap();
+        for (name, words) in [
+            ("export_retention_secs", "older than this many seconds"),
+            ("max_exports", "at most this many exports"),
+            ("max_export_bytes", "at most this many bytes"),
+            ("export_sweep_interval_secs", "between two background sweeps"),
         ] {
             let doc = schema["properties"][name]["description"].as_str().unwrap_or_default();
             assert!(doc.contains(words), "{name}: {doc:?}");

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod exports;
 pub mod import;
 // tool layer modules are declared below
 pub mod app;

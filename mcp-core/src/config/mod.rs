@@ -207,6 +207,10 @@ pub struct CoreConfig {
     pub identity: IdentityConfig,
     /// How `/ready` caches and bounds the server's readiness check.
     pub readiness: crate::readiness::ReadinessConfig,
+    /// Signed download URLs of files the server offers (HTTP modes with `public_url`).
+    pub downloads: crate::downloads::DownloadsConfig,
+    /// How `resources/read` answers (for servers that offer resources).
+    pub resources: crate::resources::ResourcesConfig,
 }
 
 impl Default for CoreConfig {
@@ -236,6 +240,8 @@ impl Default for CoreConfig {
             tools: SurfaceConfig::default(),
             identity: IdentityConfig::default(),
             readiness: crate::readiness::ReadinessConfig::default(),
+            downloads: crate::downloads::DownloadsConfig::default(),
+            resources: crate::resources::ResourcesConfig::default(),
         }
     }
 }
@@ -276,6 +282,10 @@ pub const CORE_ENV: &[EnvVar] = &[
     EnvVar::new("MCP_USER_NAME", "identity.name", EnvKind::Text),
     EnvVar::new("MCP_READY_CACHE_SECS", "readiness.cache_secs", EnvKind::Scalar),
     EnvVar::new("MCP_READY_TIMEOUT_SECS", "readiness.timeout_secs", EnvKind::Scalar),
+    EnvVar::new("MCP_DOWNLOADS_TTL_SECS", "downloads.ttl_secs", EnvKind::Scalar),
+    EnvVar::new("MCP_DOWNLOADS_MAX_USES", "downloads.max_uses", EnvKind::Scalar),
+    EnvVar::new("MCP_DOWNLOADS_SIGNING_KEY", "downloads.signing_key", EnvKind::Text),
+    EnvVar::new("MCP_RESOURCES_MAX_READ_BYTES", "resources.max_read_bytes", EnvKind::Scalar),
 ];
 
 /// A server's own config section, under its own top-level key.
@@ -445,6 +455,10 @@ fn validate_core(core: &CoreConfig) -> Result<(), ConfigError> {
                 format!("`{origin}` must include a scheme, e.g. https://app.example.com"),
             ));
         }
+    }
+    crate::downloads::validate(&core.downloads)?;
+    if !(1024..=256 * 1024 * 1024).contains(&core.resources.max_read_bytes) {
+        return Err(ConfigError::new("resources.max_read_bytes", "must be between 1024 and 268435456"));
     }
     validate_log_filter(&core.log_level).map_err(|reason| ConfigError::new("log_level", reason))?;
     Ok(())

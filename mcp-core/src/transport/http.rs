@@ -94,6 +94,11 @@ pub fn app<A: App>(state: Arc<HttpState<A>>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate::<A>))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::<A>));
 
+    // A person clicks a download link in a browser: no bearer token, the signed token decides.
+    let downloads = Router::new()
+        .route("/downloads/{token}", get(super::download::serve::<A>))
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard::<A>));
+
     let public = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready::<A>))
@@ -102,6 +107,7 @@ pub fn app<A: App>(state: Arc<HttpState<A>>) -> Router {
         .route("/.well-known/oauth-protected-resource/{*rest}", get(resource_metadata::<A>));
 
     protected
+        .merge(downloads)
         .merge(public)
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(state.body_limit))
@@ -368,6 +374,7 @@ fn route_label(path: &str) -> &'static str {
         "/health" => "/health",
         "/ready" => "/ready",
         "/metrics" => "/metrics",
+        p if p.starts_with("/downloads/") => "/downloads",
         p if p.starts_with("/.well-known/oauth-protected-resource") => "/.well-known/oauth-protected-resource",
         _ => "other",
     }

@@ -2,6 +2,7 @@
 
 mod caller;
 mod compat;
+mod download;
 mod guard;
 mod http;
 mod lines;

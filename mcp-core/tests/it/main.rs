@@ -9,6 +9,7 @@ mod hardening;
 mod http_matrix;
 mod identity;
 mod oauth;
+mod resources;
 mod sse;
 mod stdio;
 mod surface;

@@ -55,10 +55,23 @@ fn csv() -> ExportFormat {
 /// What `export_all_data` returns besides the resource link.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ExportResult {
-    /// `file://` URI of the export file.
+    /// `file://` URI of the export file (for a client on the server's machine).
     pub uri: String,
     /// Absolute path on the server.
     pub path: String,
+    /// `oilfield://exports/<name>`: read it with `resources/read` over the same connection.
+    pub resource_uri: String,
+    /// Signed download URL (HTTP modes with `public_url` set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
+    /// When the download URL stops working (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_expires_at: Option<String>,
+    /// How many times the download URL may be fetched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_max_uses: Option<u32>,
+    /// Seconds the export is kept on the server (`export_retention_secs`).
+    pub retention_secs: u64,
     /// Wells written.
     pub wells: u64,
     /// Report rows written.
@@ -80,12 +93,11 @@ async fn export(
         ExportFormat::Csv => ("csv", "text/csv"),
         ExportFormat::Json => ("json", "application/json"),
     };
-    tokio::fs::create_dir_all(&s.export_dir)
+    tokio::fs::create_dir_all(s.exports.dir())
         .await
         .map_err(|e| ToolError::internal(format!("cannot create the export directory: {e}")))?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let name = format!("oilfield-export-{stamp}.{ext}");
-    let final_path = absolute(&s.export_dir.join(&name));
+    let name = crate::exports::Exports::new_name(ext);
+    let final_path = absolute(&s.exports.dir().join(&name));
     let partial = final_path.with_extension(format!("{ext}.partial"));
     let file = std::fs::File::create(&partial)
         .map_err(|e| ToolError::internal(format!("cannot create the export file: {e}")))?;
@@ -112,23 +124,46 @@ async fn export(
             return Err(db_err(e));
         }
     };
+    // The scope is recorded before the export is published: a finished export always has it.
+    if let Err(e) = s.exports.write_scope(&name, &g.scope) {
+        let _ = tokio::fs::remove_file(&partial).await;
+        return Err(ToolError::internal(format!("cannot record the export's scope: {e}")));
+    }
     tokio::fs::rename(&partial, &final_path)
         .await
         .map_err(|e| ToolError::internal(format!("cannot finish the export file: {e}")))?;
-    let uri = format!("file://{}", final_path.display());
+    s.exports.sweep_now().await;
+    let resource_uri = crate::exports::Exports::uri(&name);
+    let download = s.downloads.as_ref().and_then(|d| d.link(&resource_uri));
+    let kept = s.exports.retention().as_secs();
     let result = ExportResult {
-        uri: uri.clone(),
+        uri: format!("file://{}", final_path.display()),
         path: final_path.display().to_string(),
+        resource_uri: resource_uri.clone(),
+        download_url: download.as_ref().map(|d| d.url.clone()),
+        download_expires_at: download.as_ref().and_then(|d| {
+            chrono::DateTime::<chrono::Utc>::from_timestamp(i64::try_from(d.expires_unix()).ok()?, 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        }),
+        download_max_uses: download.as_ref().map(|d| d.max_uses),
+        retention_secs: kept,
         wells: summary.wells,
         reports: summary.reports,
         bytes: summary.bytes,
     };
-    let text = format!(
-        "Exported {} wells and {} reports ({} bytes, {ext}) to {}",
+    let mut text = format!(
+        "Exported {} wells and {} reports ({} bytes, {ext}) to {} on the server. Read it with resources/read {resource_uri} (admins within this role's scope).",
         summary.wells, summary.reports, summary.bytes, result.path
     );
-    let link =
-        Resource::new(uri, name).with_mime_type(mime).with_size(summary.bytes).with_description("Oilfield data export");
+    if let (Some(url), Some(expires)) = (&result.download_url, &result.download_expires_at) {
+        let uses = download.as_ref().map_or(1, |d| d.max_uses);
+        text.push_str(&format!(" Download: {url} (valid until {expires}, {uses} use(s))."));
+    }
+    text.push_str(&format!(" The export is removed after {kept} s."));
+    let link = Resource::new(resource_uri, name)
+        .with_mime_type(mime)
+        .with_size(summary.bytes)
+        .with_description("Oilfield data export");
     Ok(ToolOutput::with_structured(text, &result)?.push(ContentBlock::resource_link(link)).affected(summary.reports))
 }
 
@@ -156,7 +191,7 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "export_all_data",
             "Export data to a file",
-            "Export wells and daily reports (optionally filtered by wells, blocks and period) as CSV or JSON into a file on the server; returns a resource link. Sends progress notifications for large exports.",
+            "Export wells and daily reports (optionally filtered by wells, blocks and period) as CSV or JSON into a file on the server; returns a resource link (oilfield://exports/<name>, readable with resources/read by admins within this role's scope) and, over HTTP with public_url set, a short-lived signed download URL. Exports are removed after the configured retention. Sends progress notifications for large exports.",
             Hints::additive(false).closed_world(),
             export,
         )

@@ -32,19 +32,29 @@ pub async fn fixture(extra: &str) -> Fixture {
 
 /// Like [`fixture`], choosing whether the database starts with the demo data set.
 pub async fn fixture_with(demo: bool, extra: &str) -> Fixture {
+    fixture_full(demo, false, "", extra).await
+}
+
+/// A demo server whose `public_url` is its own address (signed download URLs work);
+/// `core` is added at the top level (e.g. a `downloads:` block), `extra` inside `oilfield:`.
+pub async fn fixture_public(core: &str, extra: &str) -> Fixture {
+    fixture_full(true, true, core, extra).await
+}
+
+async fn fixture_full(demo: bool, public: bool, core: &str, extra: &str) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let yaml = format!(
-        "auth: bearer\noilfield:\n  database: {db}\n  demo: {demo}\n  export_dir: {exports}\n{extra}",
+        "auth: bearer\n{core}oilfield:\n  database: {db}\n  demo: {demo}\n  export_dir: {exports}\n{extra}",
         db = dir.path().join("oil.db").display(),
         exports = dir.path().join("exports").display(),
     );
-    let server = TestServer::<Oilfield>::start(
-        dir.path(),
-        &yaml,
-        &[("MCP_AUTH_TOKENS", &format!("librechat:{KEY}"))],
-        OilfieldFlags::default(),
-    )
-    .await;
+    let env = [("MCP_AUTH_TOKENS", format!("librechat:{KEY}"))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let server = if public {
+        TestServer::<Oilfield>::start_public(dir.path(), &yaml, &env, OilfieldFlags::default()).await
+    } else {
+        TestServer::<Oilfield>::start(dir.path(), &yaml, &env, OilfieldFlags::default()).await
+    };
     Fixture { server, dir }
 }
 

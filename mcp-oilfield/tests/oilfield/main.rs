@@ -4,6 +4,7 @@
 mod binary;
 mod common;
 mod deploy;
+mod exports;
 mod logs;
 mod permissions;
 mod surface;
