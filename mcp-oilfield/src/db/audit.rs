@@ -61,6 +61,9 @@ pub struct AuditEntry {
 const MAX_MESSAGE: usize = 4096;
 /// Rows removed by one [`Store::prune_audit`] call at most.
 pub const PRUNE_BATCH: u64 = 5000;
+/// `query_audit`'s `total` counts at most this many matching rows; past it, `total` is a lower
+/// bound (`total_is_lower_bound`), so a page costs the same however long the log is.
+pub const AUDIT_TOTAL_BOUND: u64 = 2_000;
 
 fn default_limit() -> u32 {
     DEFAULT_LIMIT
@@ -181,6 +184,25 @@ fn insert(conn: &rusqlite::Connection, e: &AuditEntry, enc: &Encoded) -> Result<
     Ok(())
 }
 
+/// The page of `fetched` rows (up to `limit + 1`, read from `offset`) with `counted` matching
+/// rows counted up to [`AUDIT_TOTAL_BOUND`] + 1: `next_offset` is exact (there is a next page when
+/// one row more than the page was read), `total` exact up to the bound and past it a lower bound.
+fn bounded_page<T>(mut fetched: Vec<T>, counted: u64, offset: u64, limit: u32) -> Paged<T> {
+    let more = fetched.len() > limit as usize;
+    fetched.truncate(limit as usize);
+    let end = offset.saturating_add(fetched.len() as u64);
+    let next_offset = more.then_some(end);
+    let (total, total_is_lower_bound) = if counted <= AUDIT_TOTAL_BOUND {
+        // Exact; a page read past the end of the log still says how many rows there are.
+        (counted, false)
+    } else {
+        // At least the rows counted, and at least those the page proves exist.
+        let seen = if fetched.is_empty() { 0 } else { end + u64::from(more) };
+        (counted.max(seen), true)
+    };
+    Paged { items: fetched, total, total_is_lower_bound, next_offset, next_cursor: None }
+}
+
 impl Store {
     /// Append several entries in one transaction (the tool layer's background audit writer,
     /// which keeps `entries` to try again when the database is busy).
@@ -248,6 +270,10 @@ impl Store {
     }
 
     /// Audit entries matching the filter that `scope` may read (see the module docs), newest first.
+    ///
+    /// Cost per page does not grow with the log: the page is read from the `ts` index (one row
+    /// more than asked, for an exact `next_offset`) and `total` is counted up to
+    /// [`AUDIT_TOTAL_BOUND`] (past it, `total_is_lower_bound` says "at least `total`").
     pub async fn query_audit(&self, scope: &Scope, q: AuditQuery) -> Result<Paged<AuditEntry>, DbError> {
         check_limit(q.limit)?;
         let (sb, sf) = scope.params();
@@ -256,11 +282,21 @@ impl Store {
         self.read(move |conn| {
             let tx = conn.unchecked_transaction()?;
             let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-            let total: i64 = tx.prepare_cached(concat!("SELECT count(*) FROM audit_log", audit_where!()))?.query_row(
-                named_params! {":caller": q.caller, ":tool": q.tool, ":outcome": q.outcome,
-                ":from": from, ":to": to, ":sb": sb, ":sf": sf},
-                |r| r.get(0),
-            )?;
+            // Counted up to the bound (and the page read one row past its end, below): neither
+            // walks more of the log than the bound or the page needs.
+            let cap = i64::try_from(AUDIT_TOTAL_BOUND).unwrap_or(i64::MAX) + 1;
+            let counted: i64 = tx
+                .prepare_cached(concat!(
+                    "SELECT count(*) FROM (SELECT 1 FROM audit_log",
+                    audit_where!(),
+                    " LIMIT :cap)"
+                ))?
+                .query_row(
+                    named_params! {":caller": q.caller, ":tool": q.tool, ":outcome": q.outcome,
+                    ":from": from, ":to": to, ":sb": sb, ":sf": sf, ":cap": cap},
+                    |r| r.get(0),
+                )?;
+            let fetch = i64::from(q.limit) + 1;
             let mut stmt = tx.prepare_cached(concat!(
                 "SELECT id, ts, caller_id, caller_email, caller_role, tool, arguments, outcome, \
                  rows_affected, duration_ms, message, arguments_digest, blocks, fields FROM audit_log",
@@ -270,7 +306,7 @@ impl Store {
             let items = stmt
                 .query_map(
                     named_params! {":caller": q.caller, ":tool": q.tool, ":outcome": q.outcome,
-                    ":from": from, ":to": to, ":limit": q.limit, ":offset": offset, ":sb": sb, ":sf": sf},
+                    ":from": from, ":to": to, ":limit": fetch, ":offset": offset, ":sb": sb, ":sf": sf},
                     |r| {
                         let ts: String = r.get(1)?;
                         let args: String = r.get(6)?;
@@ -325,7 +361,7 @@ impl Store {
                     })
                 })
                 .collect::<Result<Vec<_>, DbError>>()?;
-            Ok(Paged::new(items, u64::try_from(total).unwrap_or(0), q.offset))
+            Ok(bounded_page(items, u64::try_from(counted).unwrap_or(0), q.offset, q.limit))
         })
         .await
     }

@@ -40,7 +40,7 @@ use rusqlite::Connection;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-pub use audit::{AuditEntry, AuditQuery, PRUNE_BATCH};
+pub use audit::{AUDIT_TOTAL_BOUND, AuditEntry, AuditQuery, PRUNE_BATCH};
 pub use error::DbError;
 pub use pool::POOL_WAIT;
 pub use reports::TOTAL_COUNT_BOUND;

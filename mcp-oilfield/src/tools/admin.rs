@@ -51,7 +51,7 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "query_audit_log",
             "Query the audit log",
-            "Who called which tool when, with what outcome (arguments are stored with secrets removed and long values cut). Filter by caller, tool, outcome and period; newest first. A role limited to some blocks sees only the calls about those blocks.",
+            "Who called which tool when, with what outcome (arguments are stored with secrets removed and long values cut). Filter by caller, tool, outcome and period; newest first. A role limited to some blocks sees only the calls about those blocks. Paginate with limit (max 500) and offset: `total` counts the matching entries up to 2000 and past that `total_is_lower_bound` is true (at least `total` entries), so a page costs the same however long the log is; `next_offset` is exact.",
             Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: AuditArgs| async move {
                 let (from, to) = args::period(a.period.as_deref(), None, None, s.store.today())?;
@@ -72,11 +72,11 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                         format!("{} ms", e.duration_ms),
                     ]
                 });
+                let total = if page.total_is_lower_bound { format!("at least {}", page.total) } else { page.total.to_string() };
                 let mut text = format!(
-                    "{}{} of {} entries",
+                    "{}{} of {total} entries",
                     render::table(&["time (UTC)", "caller", "role", "tool", "outcome", "rows", "duration"], rows),
                     page.items.len(),
-                    page.total
                 );
                 if !settled {
                     text.push_str(UNSETTLED);

@@ -2,26 +2,28 @@
 //! (a server in front of an upstream stand-in: [`upstream`], with [`rocketmq::SPEC`] or
 //! [`rocketchat::SPEC`]).
 //!
-//! `cargo xtask bench oilfield`: the oilfield server's performance on a 1,000,000-report database.
+//! `cargo xtask bench oilfield`: the oilfield server's performance on databases of three shapes
+//! ([`shapes`]: 1,000 wells × 1,000 days and 50 wells × 20,000 days, 1,000,000 reports each, and
+//! 500 wells × 20,000 days, 10,000,000 reports), against two references in the same run.
 //!
 //! What it measures (all on this machine, all traffic on 127.0.0.1, every run bounded in time):
-//! 0. `mcp-oilfield seed --wells 1000 --days 1000` into a fresh database: the time it takes.
-//! 1. `query_drilling_data` ("latest 20 reports of a random well") in process, through the core's
-//!    dispatch (`examples/bench_inprocess.rs`): p50/p90/p99/max of 20k sequential calls, the same
-//!    for `Store::query_reports` alone, and calls/s with 16 concurrent tasks.
-//! 2. Idle RSS of `mcp-oilfield` serving Streamable HTTP, after a few calls and a short idle.
-//! 3. Calls/s and latency over Streamable HTTP (stateless: JSON replies, no session) at 1 and 16
-//!    clients, with wrk sending real JSON-RPC `tools/call` bodies; every reply is checked and
-//!    errors (non-2xx, JSON-RPC errors, `isError` results, socket errors) are counted.
-//! 4. The same query from a bare axum + rusqlite handler (`examples/bare_reference.rs`), as the
-//!    reference for what the MCP layer costs.
-//! 5. Stateful Streamable HTTP (one initialized session, SSE replies) at 1 and 16 clients.
-//!
-//! Stages 1, 3-5 run `--repeat` times (default 3), the mcp and bare wrk runs alternating, and the
-//! report gives the median with every value: on a shared 2-core host a single 10 s run moves by
-//! a fifth from one minute to the next.
-//! 6. `export_all_data` of every row (CSV, then JSON) through `POST /mcp/call-tool` as an ADMIN
-//!    (bearer key), each on a fresh server: time and peak RSS (`VmHWM`).
+//! 0. Each shape's database, seeded once by `mcp-oilfield seed` into `target/bench/` and reused
+//!    while its counts match (`--reseed` seeds again): the time seeding took.
+//! 1. On each shape, three servers on the same database: `mcp-oilfield` (Streamable HTTP,
+//!    stateless: JSON replies, no session), the bare axum + rusqlite reference
+//!    (`examples/bare_reference.rs`: each call's floor, the page by index with no count) and the
+//!    minimal rmcp server (`examples/minimal_rmcp.rs`: one tool, the same page query inline, the
+//!    floor of any rmcp server). Calls/s, latency and server CPU per call with wrk at 1 and N
+//!    clients for `query_drilling_data` (first page, a deep page), `get_well`, `list_wells` and
+//!    `get_well_statistics` over one year; idle and after-load RSS and threads of each server.
+//!    `query_drilling_data` at N clients runs `--repeat` times, the three servers alternating, and
+//!    the ratios are taken run by run (a triple sees the same host).
+//! 2. `query_drilling_data` ("latest 20 reports of a random well") in process on the first shape,
+//!    through the core's dispatch (`examples/bench_inprocess.rs`): p50/p90/p99/max of sequential
+//!    calls, the same for `Store::query_reports` alone, and calls/s with N concurrent tasks.
+//! 3. Stateful Streamable HTTP (one initialized session, SSE replies) at 1 and N clients.
+//! 4. `export_all_data` of every row of the first shape (CSV, then JSON) through
+//!    `POST /mcp/call-tool` as an ADMIN (bearer key), each on a fresh server: time and peak RSS.
 //!
 //! Then it prints PASS/FAIL against the targets, writes `target/bench/oilfield.md` and, with
 //! `--update-readme`, the section between `<!-- bench:oilfield:start -->` and
@@ -37,6 +39,7 @@ mod report;
 mod rocketchat;
 mod rocketmq;
 mod servers;
+mod shapes;
 mod upstream;
 mod wrk;
 
@@ -51,29 +54,37 @@ use serde_json::Value;
 
 use self::report::*;
 use self::servers::*;
+use self::shapes::*;
 use self::wrk::*;
 use crate::process::{ChildGuard, listening_url};
 use crate::util::{Line, cargo, human_size, rel, root, run, run_streaming, target_dir};
 
 const WRK_LUA: &str = include_str!("wrk.lua");
-const WELLS: u64 = 1_000;
-const DAYS: u64 = 1_000;
-const REPORTS: u64 = WELLS * DAYS;
+/// Rows per page of the in-process and stateful runs (`query_drilling_data`, latest 20).
 const LIMIT: u32 = 20;
 const PROTOCOL: &str = "2025-11-25";
+/// With `--pin` (the default): the CPU of the measured servers, and the load generator's.
+const SERVER_CPU: usize = 1;
+const LOAD_CPU: usize = 0;
 
 const USAGE: &str = "\
 usage: cargo xtask bench [oilfield] [options]
 
-  --duration SECS     length of each wrk run (default 10)
+  --duration SECS     length of each wrk run (default 5)
   --concurrency N     the concurrent-clients level (default 16; 1 client is always measured too)
   --calls N           in-process calls per stage (default 20000)
-  --repeat N          repetitions of the in-process stages and of each wrk run, mcp and bare runs
-                      alternating (default 3); the report gives the median and every value
+  --repeat N          repetitions of the in-process stage and of each query_drilling_data run at
+                      N clients, the three servers alternating (default 3); the report gives the
+                      median and every value
+  --quick             a smoke run: small databases (100 x 100, 5 x 2,000, 50 x 2,000), 2 s runs,
+                      one repetition, 2,000 in-process calls
   --no-build          use the binaries already built in target/release
   --no-stateful       skip the stateful (session) Streamable HTTP runs
-  --reseed            accepted for older scripts: every run seeds a fresh database
-                      (target/bench/oilfield-1m.db, kept afterwards for the examples)
+  --no-pin            do not pin: by default (with 2 CPUs or more) each measured server runs on
+                      CPU 1 and wrk on CPU 0 (taskset), so the load generator never takes the
+                      server's CPU and the ratios compare servers on one core each
+  --reseed            seed every shape's database again (they are kept in target/bench/ and
+                      reused while their row counts match)
   --update-readme     also write the table into README.md between the bench:oilfield markers
 ";
 
@@ -86,20 +97,34 @@ struct Options {
     repeat: u32,
     build: bool,
     stateful: bool,
+    /// Pin each measured server to CPU 1 and wrk to CPU 0.
+    pin: bool,
     update_readme: bool,
+    /// Small databases and short runs.
+    quick: bool,
+    reseed: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
-            duration: 10,
+            duration: 5,
             concurrency: 16,
             calls: 20_000,
             repeat: 3,
             build: true,
             stateful: true,
+            pin: true,
             update_readme: false,
+            quick: false,
+            reseed: false,
         }
+    }
+}
+
+impl Options {
+    fn shapes(&self) -> [Shape; 3] {
+        if self.quick { Shape::QUICK } else { Shape::FULL }
     }
 }
 
@@ -112,16 +137,19 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
         ensure!(n > 0, "{flag} must be at least 1");
         Ok(n)
     };
+    let (mut duration, mut calls, mut repeat) = (None, None, None);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "oilfield" | "mcp-oilfield" => {}
-            "--duration" => opts.duration = number(arg, it.next())?.min(600),
+            "--duration" => duration = Some(number(arg, it.next())?.min(600)),
             "--concurrency" => opts.concurrency = u32::try_from(number(arg, it.next())?.min(1024))?,
-            "--calls" => opts.calls = number(arg, it.next())?.min(1_000_000),
-            "--repeat" => opts.repeat = number(arg, it.next())?.min(9) as u32,
+            "--calls" => calls = Some(number(arg, it.next())?.min(1_000_000)),
+            "--repeat" => repeat = Some(number(arg, it.next())?.min(9) as u32),
+            "--quick" => opts.quick = true,
             "--no-build" => opts.build = false,
             "--no-stateful" => opts.stateful = false,
-            "--reseed" => {}
+            "--no-pin" => opts.pin = false,
+            "--reseed" => opts.reseed = true,
             "--update-readme" => opts.update_readme = true,
             "-h" | "--help" => {
                 print!("{USAGE}");
@@ -133,6 +161,11 @@ fn parse_args(args: &[String]) -> Result<Option<Options>> {
             a => bail!("unknown bench option {a:?}\n\n{USAGE}"),
         }
     }
+    // --quick sets the defaults; flags given explicitly win.
+    let (d, c, r) = if opts.quick { (2, 2_000, 1) } else { (opts.duration, opts.calls, opts.repeat) };
+    opts.duration = duration.unwrap_or(d);
+    opts.calls = calls.unwrap_or(c);
+    opts.repeat = repeat.unwrap_or(r);
     Ok(Some(opts))
 }
 
@@ -150,18 +183,21 @@ pub fn bench(args: &[String]) -> Result<()> {
 
 /// `cargo xtask bench [oilfield] [options]`.
 fn oilfield(args: &[String]) -> Result<()> {
-    let Some(opts) = parse_args(args)? else { return Ok(()) };
+    let Some(mut opts) = parse_args(args)? else { return Ok(()) };
     let started = Instant::now();
     let dir = target_dir().join("bench");
     fs::create_dir_all(&dir)?;
     let machine = Machine::probe();
+    // Pinning needs a CPU for the servers and another for wrk.
+    opts.pin &= machine.cpus >= 2;
     if machine.load_start > 0.5 * machine.cpus as f64 {
         println!(
             "warning: load average is {:.2} on {} CPUs before the bench starts: other work competes for the CPU and the figures will be noisy",
             machine.load_start, machine.cpus
         );
     }
-    let steps = if opts.stateful { 8 } else { 7 };
+    let shapes = opts.shapes();
+    let steps = 4 + shapes.len() + usize::from(opts.stateful);
     let mut step = 0;
     let mut progress = |what: &str| {
         step += 1;
@@ -181,86 +217,82 @@ fn oilfield(args: &[String]) -> Result<()> {
             "--example",
             "bare_reference",
             "--example",
+            "minimal_rmcp",
+            "--example",
             "bench_inprocess",
         ]))?;
     }
     bins.check()?;
+    // The shared target directory may be rebuilt from another checkout while this runs: measure
+    // copies of what was just built.
+    let bins = bins.copy_to(&dir.join("bin"))?;
     let wrk = ensure_wrk()?;
     let script = dir.join("oilfield.lua");
     fs::write(&script, WRK_LUA)?;
 
-    progress("seed a fresh database with 1,000,000 reports");
     let measuring = Instant::now();
-    let db = dir.join("oilfield-1m.db");
-    let seed = seed_database(&bins, &db)?;
-    let db_size = fs::metadata(&db)?.len();
+    let mut shape_runs = Vec::new();
+    for shape in shapes {
+        progress(&format!(
+            "{} ({} reports): mcp-oilfield, bare reference, minimal rmcp",
+            shape.label(),
+            thousands(shape.reports() as f64)
+        ));
+        shape_runs.push(measure_shape(&bins, &wrk, &script, &dir, &opts, shape)?);
+    }
+    let first = shapes[0];
+    let db = first.database(&dir);
 
-    progress(&format!("in process: {} calls of query_drilling_data per stage, {} times", opts.calls, opts.repeat));
+    progress(&format!(
+        "in process on {}: {} calls of query_drilling_data per stage, {} times",
+        first.label(),
+        opts.calls,
+        opts.repeat
+    ));
     let mut inprocs = Vec::new();
     for _ in 0..opts.repeat {
-        inprocs.push(in_process(&bins, &db, &opts)?);
+        inprocs.push(in_process(&bins, &db, &opts, first.wells)?);
     }
     let inproc_p99s: Vec<f64> = inprocs.iter().map(|r| r.core.p99_us).collect();
     let inproc = median_by(inprocs, |r| r.core.p99_us).context("no in-process run")?;
 
-    progress("Streamable HTTP (stateless) and the bare reference: idle RSS, then wrk, alternating");
-    let mut mcp =
-        Server::start("mcp-oilfield (stateless)", bins.server_cmd(&db, true), &dir.join("server-stateless.log"))?;
-    warm_up_mcp(&mcp.addr, None)?;
-    std::thread::sleep(Duration::from_secs(3));
-    let idle = mcp.memory()?;
-    println!(
-        "idle: VmRSS {} = {} anonymous + {} file-backed (peak so far {})",
-        kib(idle.rss_kb),
-        kib(idle.anon_kb),
-        kib(idle.file_kb),
-        kib(idle.hwm_kb)
-    );
-    let mut bare = Server::start("bare_reference", bins.bare_cmd(&db), &dir.join("bare-reference.log"))?;
-    warm_up_bare(&bare.addr)?;
-    std::thread::sleep(Duration::from_secs(3));
-    let bare_idle = bare.memory()?;
-    // Each mcp run is followed by the bare run at the same concurrency: a pair sees the same
-    // host (steal, other load), so their ratio is compared pair by pair.
     let mut runs = Vec::new();
-    for _ in 0..opts.repeat {
-        for clients in [1, opts.concurrency] {
-            runs.push(wrk_run(&wrk, &script, &opts, Target::McpStateless, &mcp, clients, None)?);
-            runs.push(wrk_run(&wrk, &script, &opts, Target::Bare, &bare, clients, None)?);
-        }
-    }
-    let after_load = mcp.memory()?;
-    mcp.stop()?;
-    bare.stop()?;
-
     if opts.stateful {
         progress("Streamable HTTP, stateful (one session, SSE replies), wrk");
         let mut server =
             Server::start("mcp-oilfield (stateful)", bins.server_cmd(&db, false), &dir.join("server-stateful.log"))?;
+        if opts.pin {
+            server.pin(SERVER_CPU, LOAD_CPU)?;
+        }
         let session = open_session(&server.addr)?;
-        warm_up_mcp(&server.addr, Some(&session))?;
+        warm_up_mcp(&server.addr, Some(&session), first.wells)?;
         for _ in 0..opts.repeat {
             for clients in [1, opts.concurrency] {
-                runs.push(wrk_run(&wrk, &script, &opts, Target::McpStateful, &server, clients, Some(&session))?);
+                runs.push(wrk_run(
+                    &wrk,
+                    &script,
+                    &opts,
+                    Target::McpStateful,
+                    &server,
+                    first.wells,
+                    clients,
+                    Some(&session),
+                )?);
             }
         }
         server.stop()?;
     }
 
     progress("export_all_data of every row (CSV, JSON): time and peak RSS");
-    let exports = vec![export(&bins, &db, &dir, "csv")?, export(&bins, &db, &dir, "json")?];
+    let exports = vec![export(&bins, &db, &dir, "csv", first)?, export(&bins, &db, &dir, "json", first)?];
 
     progress("report");
     let report = Report {
         machine: Machine { load_end: load_average(), ..machine },
         opts: opts.clone(),
-        db_size,
-        seed,
+        shapes: shape_runs,
         inproc,
         inproc_p99s,
-        idle,
-        after_load,
-        bare_idle,
         runs,
         exports,
         wrk_version: wrk_version(&wrk),
@@ -277,8 +309,9 @@ fn oilfield(args: &[String]) -> Result<()> {
     } else {
         println!("(pass --update-readme to put this table into README.md)");
     }
-    // The database stays for manual runs of `bare_reference` and `bench_inprocess`; the
-    // copy older versions of this bench made beside it does not.
+    // The databases stay for the next run and for manual runs of the examples; the database of
+    // older versions of this bench does not.
+    remove_database(&dir.join("oilfield-1m.db"))?;
     remove_database(&dir.join("oilfield-1m.run.db"))?;
     println!("bench finished in {:.0}s", started.elapsed().as_secs_f64());
     Ok(())
@@ -290,6 +323,7 @@ fn oilfield(args: &[String]) -> Result<()> {
 struct Bins {
     server: PathBuf,
     bare: PathBuf,
+    minimal: PathBuf,
     inproc: PathBuf,
 }
 
@@ -299,15 +333,33 @@ impl Bins {
         Self {
             server: release.join("mcp-oilfield"),
             bare: release.join("examples").join("bare_reference"),
+            minimal: release.join("examples").join("minimal_rmcp"),
             inproc: release.join("examples").join("bench_inprocess"),
         }
     }
 
     fn check(&self) -> Result<()> {
-        for bin in [&self.server, &self.bare, &self.inproc] {
+        for bin in [&self.server, &self.bare, &self.minimal, &self.inproc] {
             ensure!(bin.is_file(), "{} is missing: build it (drop --no-build)", rel(bin));
         }
         Ok(())
+    }
+
+    /// The same binaries copied into `dir`.
+    fn copy_to(&self, dir: &Path) -> Result<Self> {
+        fs::create_dir_all(dir)?;
+        let copy = |bin: &Path| -> Result<PathBuf> {
+            let to = dir.join(bin.file_name().context("a binary without a name")?);
+            let _ = fs::remove_file(&to);
+            fs::copy(bin, &to).with_context(|| format!("copying {} to {}", rel(bin), rel(&to)))?;
+            Ok(to)
+        };
+        Ok(Self {
+            server: copy(&self.server)?,
+            bare: copy(&self.bare)?,
+            minimal: copy(&self.minimal)?,
+            inproc: copy(&self.inproc)?,
+        })
     }
 
     /// `mcp-oilfield` with a clean environment (no MCP_*/OILFIELD_* settings of the caller).
@@ -328,6 +380,12 @@ impl Bins {
 
     fn bare_cmd(&self, db: &Path) -> Command {
         let mut cmd = Command::new(&self.bare);
+        cmd.arg("--database").arg(db);
+        cmd
+    }
+
+    fn minimal_cmd(&self, db: &Path) -> Command {
+        let mut cmd = Command::new(&self.minimal);
         cmd.arg("--database").arg(db);
         cmd
     }
@@ -384,20 +442,6 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// `db` seeded afresh with `WELLS` × `DAYS` reports; returns how long `mcp-oilfield seed` took.
-fn seed_database(bins: &Bins, db: &Path) -> Result<Duration> {
-    remove_database(db)?;
-    let mut cmd = bins.server();
-    cmd.args(["seed", "--wells", &WELLS.to_string(), "--days", &DAYS.to_string(), "--database"]).arg(db);
-    let started = Instant::now();
-    run(&mut cmd)?;
-    let took = started.elapsed();
-    let (reports, wells) = count_rows(bins, db)?;
-    ensure!(reports == REPORTS && wells == WELLS, "seeding gave {reports} reports of {wells} wells");
-    println!("seeded {} in {:.1}s", rel(db), took.as_secs_f64());
-    Ok(took)
-}
-
 // ---------------------------------------------------------------------------------------------
 // In process
 
@@ -444,7 +488,7 @@ impl InProcess {
     }
 }
 
-fn in_process(bins: &Bins, db: &Path, opts: &Options) -> Result<InProcess> {
+fn in_process(bins: &Bins, db: &Path, opts: &Options, wells: u64) -> Result<InProcess> {
     let mut cmd = Command::new(&bins.inproc);
     cmd.arg("--database").arg(db).args([
         "--calls",
@@ -452,7 +496,7 @@ fn in_process(bins: &Bins, db: &Path, opts: &Options) -> Result<InProcess> {
         "--warmup",
         "1000",
         "--wells",
-        &WELLS.to_string(),
+        &wells.to_string(),
         "--limit",
         &LIMIT.to_string(),
         "--concurrency",
@@ -505,7 +549,7 @@ fn random_token() -> Result<String> {
 }
 
 /// `export_all_data` of everything on a fresh server started with a bearer key, as an ADMIN.
-fn export(bins: &Bins, db: &Path, dir: &Path, format: &'static str) -> Result<ExportRun> {
+fn export(bins: &Bins, db: &Path, dir: &Path, format: &'static str, shape: Shape) -> Result<ExportRun> {
     let token = random_token()?;
     let exports = dir.join("exports");
     let mut cmd = bins.server_cmd(db, true);
@@ -534,7 +578,7 @@ fn export(bins: &Bins, db: &Path, dir: &Path, format: &'static str) -> Result<Ex
     if let Some(path) = v.pointer("/structuredContent/path").and_then(Value::as_str) {
         let _ = fs::remove_file(path);
     }
-    ensure!(reports == REPORTS, "export wrote {reports} reports, expected {REPORTS}");
+    ensure!(reports == shape.reports(), "export wrote {reports} reports, expected {}", shape.reports());
     println!(
         "export {format}: {reports} reports, {} in {seconds:.1}s; VmHWM {} (VmRSS {} before)",
         human_size(bytes),
@@ -561,6 +605,9 @@ mod tests {
         let o =
             parse_args(&["oilfield".into(), "--duration".into(), "3".into(), "--no-stateful".into()]).unwrap().unwrap();
         assert_eq!((o.duration, o.concurrency, o.stateful, o.build), (3, 16, false, true));
+        assert_eq!((o.repeat, o.calls, o.quick, o.reseed, o.shapes()), (3, 20_000, false, false, Shape::FULL));
+        let q = parse_args(&["--quick".into(), "--repeat".into(), "2".into(), "--reseed".into()]).unwrap().unwrap();
+        assert_eq!((q.duration, q.calls, q.repeat, q.reseed, q.shapes()), (2, 2_000, 2, true, Shape::QUICK));
         assert!(parse_args(&["rocketmq".into()]).is_err());
         assert!(parse_args(&["--duration".into(), "0".into()]).is_err());
         assert!(parse_args(&["--help".into()]).unwrap().is_none());

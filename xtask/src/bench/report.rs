@@ -111,15 +111,12 @@ pub(super) fn verdict(pass: bool) -> &'static str {
 pub(super) struct Report {
     pub(super) machine: Machine,
     pub(super) opts: Options,
-    pub(super) db_size: u64,
-    /// How long `mcp-oilfield seed` took to write the database.
-    pub(super) seed: Duration,
+    /// Each database shape, in the order measured (the first also hosts the stages below).
+    pub(super) shapes: Vec<ShapeRun>,
     /// The median in-process repetition (by `Core::call` p99), and that p99 of each repetition.
     pub(super) inproc: InProcess,
     pub(super) inproc_p99s: Vec<f64>,
-    pub(super) idle: Memory,
-    pub(super) after_load: Memory,
-    pub(super) bare_idle: Memory,
+    /// The stateful Streamable HTTP runs.
     pub(super) runs: Vec<WrkRun>,
     pub(super) exports: Vec<ExportRun>,
     pub(super) wrk_version: String,
@@ -127,89 +124,158 @@ pub(super) struct Report {
 }
 
 /// One checked target.
-struct Check {
+pub(super) struct Check {
     pub(super) what: String,
     pub(super) value: String,
     pub(super) target: String,
     pub(super) pass: bool,
 }
 
-impl Report {
-    /// Every repetition of a wrk run, in the order they ran.
-    fn reps(&self, target: Target, clients: u32) -> Vec<&WrkRun> {
-        self.runs.iter().filter(|r| r.target == target && r.clients == clients).collect()
+/// The ratio `a / b` of each pair and the pair with the median ratio.
+pub(super) fn paired_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64, Vec<f64>)> {
+    if a.is_empty() || a.len() != b.len() {
+        return None;
+    }
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y.max(1e-9)).collect();
+    let (x, y) = median_by(a.iter().copied().zip(b.iter().copied()).collect(), |(x, y)| x / y.max(1e-9))?;
+    Some((x, y, x / y.max(1e-9), ratios))
+}
+
+/// How far apart the values are: (max - min) / min.
+pub(super) fn spread(values: &[f64]) -> f64 {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if values.is_empty() || min <= 0.0 { f64::INFINITY } else { (max - min) / min }
+}
+
+fn pct(r: f64) -> String {
+    format!("{:.0} %", r * 100.0)
+}
+
+impl ShapeRun {
+    /// Every repetition of a run, in the order they ran.
+    pub(super) fn reps(&self, target: Target, call: Call, clients: u32) -> Vec<&WrkRun<Probe>> {
+        self.runs
+            .iter()
+            .filter(|r| r.target.target == target && r.target.call == call && r.clients == clients)
+            .collect()
     }
 
     /// The repetition with the median calls/s.
-    fn run(&self, target: Target, clients: u32) -> Option<&WrkRun> {
-        median_by(self.reps(target, clients), |r| r.calls_per_s)
+    pub(super) fn run(&self, target: Target, call: Call, clients: u32) -> Option<&WrkRun<Probe>> {
+        median_by(self.reps(target, call, clients), |r| r.calls_per_s)
     }
 
+    /// The median server CPU per call over the repetitions.
+    pub(super) fn cpu(&self, target: Target, call: Call, clients: u32) -> Option<f64> {
+        median_by(self.reps(target, call, clients).iter().map(|r| r.cpu_us_per_call).collect(), |v| *v)
+    }
+
+    fn memory(&self, target: Target) -> Option<&Snapshot> {
+        self.memory.iter().find(|m| m.target == target)
+    }
+}
+
+impl Report {
     fn checks(&self) -> Vec<Check> {
         let c = self.opts.concurrency;
         let mut checks = Vec::new();
-        let (mcp, bare) = (self.reps(Target::McpStateless, c), self.reps(Target::Bare, c));
-        if !mcp.is_empty() && mcp.len() == bare.len() {
-            // Pair by pair: each mcp run and the bare run right after it.
-            let pairs: Vec<(f64, f64)> = mcp.iter().zip(&bare).map(|(m, b)| (m.calls_per_s, b.calls_per_s)).collect();
-            let ratios: Vec<f64> = pairs.iter().map(|(m, b)| m / b.max(1e-9)).collect();
-            let (m, b) = median_by(pairs.clone(), |(m, b)| m / b.max(1e-9)).unwrap_or((0.0, 1.0));
-            let ratio = m / b.max(1e-9);
-            let each: Vec<String> = ratios.iter().map(|r| format!("{:.0} %", r * 100.0)).collect();
-            checks.push(Check {
-                what: format!("HTTP calls/s at {c} clients vs bare handler"),
-                value: format!(
-                    "{} vs {} calls/s ({:.0} %), the median of {} alternating pairs: {}",
-                    thousands(m),
-                    thousands(b),
-                    ratio * 100.0,
-                    pairs.len(),
-                    each.join(", ")
-                ),
-                target: "≥ 50 % of bare".into(),
-                pass: ratio >= 0.5,
-            });
-            let p99 = |runs: &[&WrkRun]| median_by(runs.iter().map(|r| r.latency.p99_us).collect(), |v| *v);
-            let (p99_mcp, p99_bare) = (p99(&mcp).unwrap_or(f64::MAX), p99(&bare).unwrap_or(f64::MAX));
-            let each: Vec<String> = mcp.iter().map(|r| ms(r.latency.p99_us)).collect();
-            checks.push(Check {
-                what: format!("HTTP p99 at {c} clients"),
-                // The bare handler's p99 in the same run is the floor this machine allows.
-                value: format!(
-                    "{} (median of {}: {}; bare handler: {})",
-                    ms(p99_mcp),
-                    mcp.len(),
-                    each.join(", "),
-                    ms(p99_bare)
-                ),
-                target: "< 5 ms".into(),
-                pass: p99_mcp < 5_000.0,
-            });
+        for sr in &self.shapes {
+            for call in [Call::First, Call::Deep] {
+                let calls = |t: Target| sr.reps(t, call, c).iter().map(|r| r.calls_per_s).collect::<Vec<_>>();
+                let mcp = calls(Target::McpStateless);
+                for (reference, name, goal) in
+                    [(Target::Bare, "bare reference", 0.5), (Target::Minimal, "minimal rmcp", 0.7)]
+                {
+                    let Some((m, r, ratio, each)) = paired_ratio(&mcp, &calls(reference)) else { continue };
+                    let each: Vec<String> = each.iter().map(|r| pct(*r)).collect();
+                    checks.push(Check {
+                        what: format!("{} at {c} clients vs {name}, {}", call.label(sr.shape), sr.shape.label()),
+                        value: format!(
+                            "{} vs {} calls/s ({}; run by run: {})",
+                            thousands(m),
+                            thousands(r),
+                            pct(ratio),
+                            each.join(", ")
+                        ),
+                        target: format!("≥ {} of {name}", pct(goal)),
+                        pass: ratio >= goal,
+                    });
+                }
+            }
         }
-        checks.push(Check {
-            what: format!("seed {} reports (`mcp-oilfield seed`, a fresh database)", thousands(REPORTS as f64)),
-            value: format!("{:.1} s", self.seed.as_secs_f64()),
-            target: "< 60 s".into(),
-            pass: self.seed < Duration::from_secs(60),
-        });
+        if self.shapes.len() > 1 {
+            // The deep page is compared where its offset is the same (shapes with shorter
+            // histories measure their deepest page, a different amount of work).
+            let deepest = self.shapes.iter().map(|sr| sr.shape.deep_offset()).max().unwrap_or(0);
+            for call in [Call::First, Call::Deep] {
+                let compared: Vec<&ShapeRun> =
+                    self.shapes.iter().filter(|sr| call != Call::Deep || sr.shape.deep_offset() == deepest).collect();
+                if compared.len() < 2 {
+                    continue;
+                }
+                let cpus: Vec<Option<f64>> = compared.iter().map(|sr| sr.cpu(Target::McpStateless, call, c)).collect();
+                if cpus.iter().any(Option::is_none) {
+                    continue;
+                }
+                let cpus: Vec<f64> = cpus.into_iter().flatten().collect();
+                let each: Vec<String> =
+                    compared.iter().zip(&cpus).map(|(sr, v)| format!("{v:.0} µs ({})", sr.shape.slug())).collect();
+                let spread = spread(&cpus);
+                checks.push(Check {
+                    what: format!(
+                        "{} at {c} clients: mcp-oilfield's server CPU per call across the shapes",
+                        call.label(compared[0].shape)
+                    ),
+                    value: format!("{}: {} apart", each.join(", "), pct(spread)),
+                    target: "< 20 % apart".into(),
+                    pass: spread < 0.2,
+                });
+            }
+        }
+        if let Some(first) = self.shapes.first() {
+            if let Some(r) = first.run(Target::McpStateless, Call::First, c) {
+                let bare = first.run(Target::Bare, Call::First, c).map_or(0.0, |b| b.latency.p99_us);
+                checks.push(Check {
+                    what: format!("HTTP p99 at {c} clients, latest {QUERY_LIMIT}, {}", first.shape.label()),
+                    value: format!("{} (bare reference: {})", ms(r.latency.p99_us), ms(bare)),
+                    target: "< 5 ms".into(),
+                    pass: r.latency.p99_us < 5_000.0,
+                });
+            }
+            let when = if first.seeded_now { "this run" } else { "an earlier run, reused" };
+            checks.push(Check {
+                what: format!(
+                    "seed {} reports (`mcp-oilfield seed`, {})",
+                    thousands(first.shape.reports() as f64),
+                    first.shape.label()
+                ),
+                value: format!("{:.1} s ({when})", first.seed.as_secs_f64()),
+                target: "< 60 s".into(),
+                pass: first.seed < Duration::from_secs(60),
+            });
+            if let Some(m) = first.memory(Target::McpStateless) {
+                let bare = first.memory(Target::Bare).map_or(0, |b| b.idle.rss_kb);
+                checks.push(Check {
+                    what: format!("idle RSS (VmRSS, HTTP server, {})", first.shape.label()),
+                    value: format!(
+                        "{} ({} anonymous, {} file-backed; bare reference: {})",
+                        kib(m.idle.rss_kb),
+                        kib(m.idle.anon_kb),
+                        kib(m.idle.file_kb),
+                        kib(bare)
+                    ),
+                    target: format!("< {IDLE_RSS_TARGET_MIB} MiB"),
+                    pass: m.idle.rss_kb < IDLE_RSS_TARGET_MIB * 1024,
+                });
+            }
+        }
         let each: Vec<String> = self.inproc_p99s.iter().map(|v| ms(*v)).collect();
         checks.push(Check {
             what: "in-process p99 (`Core::call`)".into(),
             value: format!("{} (median of {}: {})", ms(self.inproc.core.p99_us), each.len(), each.join(", ")),
             target: "< 2 ms".into(),
             pass: self.inproc.core.p99_us < 2_000.0,
-        });
-        checks.push(Check {
-            what: "idle RSS (VmRSS, HTTP server on the 1M-row DB)".into(),
-            value: format!(
-                "{} ({} anonymous, {} file-backed; bare handler: {})",
-                kib(self.idle.rss_kb),
-                kib(self.idle.anon_kb),
-                kib(self.idle.file_kb),
-                kib(self.bare_idle.rss_kb)
-            ),
-            target: format!("< {IDLE_RSS_TARGET_MIB} MiB"),
-            pass: self.idle.rss_kb < IDLE_RSS_TARGET_MIB * 1024,
         });
         for e in &self.exports {
             checks.push(Check {
@@ -219,9 +285,15 @@ impl Report {
                 pass: e.after.hwm_kb < 64 * 1024,
             });
         }
-        let errors: u64 = self.runs.iter().map(|r| r.errors).sum();
-        let requests: u64 = self.runs.iter().map(|r| r.requests).sum();
-        let stalled = self.runs.iter().filter(|r| r.stalled()).count();
+        let all: Vec<(u64, u64, bool)> = self
+            .runs
+            .iter()
+            .map(|r| (r.errors, r.requests, r.stalled()))
+            .chain(self.shapes.iter().flat_map(|sr| sr.runs.iter().map(|r| (r.errors, r.requests, r.stalled()))))
+            .collect();
+        let errors: u64 = all.iter().map(|r| r.0).sum();
+        let requests: u64 = all.iter().map(|r| r.1).sum();
+        let stalled = all.iter().filter(|r| r.2).count();
         checks.push(Check {
             what: "errors over HTTP (non-2xx, JSON-RPC error, isError, socket; runs with unanswered requests)".into(),
             value: format!("{errors} of {}; {stalled} run(s) with stalled connections", thousands(requests as f64)),
@@ -234,16 +306,34 @@ impl Report {
     pub(super) fn markdown(&self) -> String {
         let m = &self.machine;
         let o = &self.opts;
+        let c = o.concurrency;
         let mut s = String::new();
         let _ = writeln!(s, "## Benchmarks (oilfield)\n");
+        let shapes: Vec<String> = self
+            .shapes
+            .iter()
+            .map(|sr| {
+                format!(
+                    "{} ({} reports, {})",
+                    sr.shape.label(),
+                    thousands(sr.shape.reports() as f64),
+                    human_size(sr.db_size)
+                )
+            })
+            .collect();
         let _ = writeln!(
             s,
-            "Measured with `cargo xtask bench oilfield` on {}, commit {}. Machine: {} × {}, {:.1} GiB RAM; \
-             load average {:.2} at start, {:.2} at end (the load generator shares these CPUs with the server). \
-             Database: {} daily reports of {} wells ({}). Call: `query_drilling_data` \
-             `{{\"well_id\": <random of {}>, \"limit\": {LIMIT}}}` (latest {LIMIT} reports of a well). \
-             HTTP load: {} on 127.0.0.1, {} s per run, keep-alive connections, every reply checked. \
-             Server binary: the plain release build (`cargo build --release`, as `cargo xtask dist` ships it). The run took {:.0} s (seeding and measurements, without the build).\n",
+            "Measured with `cargo xtask bench oilfield{}` on {}, commit {}. Machine: {} × {}, {:.1} GiB RAM; \
+             load average {:.2} at start, {:.2} at end ({}: compare the ratios, taken run by run, more than the \
+             absolute figures). \
+             Databases: {}, each seeded once by `mcp-oilfield seed` and kept in `target/bench/`. \
+             HTTP load: {} on 127.0.0.1, {} s per run, keep-alive connections, every reply checked; wells drawn at \
+             random per request. Servers: `mcp-oilfield` (plain release build, stateless Streamable HTTP, default \
+             config: audit, metrics and logs on), the bare reference (`examples/bare_reference.rs`: axum + rusqlite, \
+             each call's page by index with no count) and the minimal rmcp server (`examples/minimal_rmcp.rs`: one \
+             tool, the same page query inline, stateless JSON, no auth, audit, metrics or logs). The run took {:.0} s \
+             (without the build).\n",
+            if o.quick { " --quick" } else { "" },
             m.date,
             m.commit,
             m.cpus,
@@ -251,10 +341,13 @@ impl Report {
             m.mem_kb as f64 / 1024.0 / 1024.0,
             m.load_start,
             m.load_end,
-            thousands(REPORTS as f64),
-            thousands(WELLS as f64),
-            human_size(self.db_size),
-            thousands(WELLS as f64),
+            if o.pin {
+                "each measured server pinned to CPU 1 and wrk to CPU 0 with taskset, one core each; other work \
+                 on this host still shares them"
+            } else {
+                "not pinned: the load generator and other work share these CPUs with the servers"
+            },
+            shapes.join("; "),
             self.wrk_version,
             o.duration,
             self.elapsed.as_secs_f64(),
@@ -264,113 +357,153 @@ impl Report {
             let _ = writeln!(s, "| {} | {} | {} | **{}** |", c.what, c.value, c.target, verdict(c.pass));
         }
 
-        let _ = writeln!(
-            s,
-            "\n| figure | calls/s | p50 | p90 | p99 | max | server CPU per call | errors |\n|---|---|---|---|---|---|---|---|"
-        );
-        let i = &self.inproc;
-        let _ = writeln!(
-            s,
-            "| in process, `Core::call` (sequential, {} calls) | — | {} | {} | {} | {} | | 0 |",
-            thousands(i.calls as f64),
-            ms(i.core.p50_us),
-            ms(i.core.p90_us),
-            ms(i.core.p99_us),
-            ms(i.core.max_us)
-        );
-        let _ = writeln!(
-            s,
-            "| in process, `Store::query_reports` only | — | {} | {} | {} | {} | | 0 |",
-            ms(i.store.p50_us),
-            ms(i.store.p90_us),
-            ms(i.store.p99_us),
-            ms(i.store.max_us)
-        );
-        let _ = writeln!(
-            s,
-            "| in process, `Core::call` on {} concurrent tasks | {} | | | | | | 0 |",
-            i.tasks,
-            thousands(i.concurrent_calls_per_s)
-        );
-        let mut shown: Vec<(Target, u32)> = Vec::new();
-        for r in &self.runs {
-            if shown.contains(&(r.target, r.clients)) {
-                continue;
-            }
-            shown.push((r.target, r.clients));
-            let reps = self.reps(r.target, r.clients);
-            let Some(r) = self.run(r.target, r.clients) else { continue };
+        for sr in &self.shapes {
             let _ = writeln!(
                 s,
-                "| {}, {} client{}{} | {} | {} | {} | {} | {} | {:.0} µs | {} of {} |",
-                r.target.label(),
-                r.clients,
-                if r.clients == 1 { "" } else { "s" },
-                if reps.len() > 1 { format!(" (median of {} runs)", reps.len()) } else { String::new() },
-                thousands(r.calls_per_s),
-                ms(r.latency.p50_us),
-                ms(r.latency.p90_us),
-                ms(r.latency.p99_us),
-                ms(r.latency.max_us),
-                r.cpu_us_per_call,
-                r.errors,
-                thousands(r.requests as f64)
+                "\n**{}** ({} reports; `get_well_statistics` from {} to {}):\n",
+                sr.shape.label(),
+                thousands(sr.shape.reports() as f64),
+                sr.year.0,
+                sr.year.1
             );
+            let _ = writeln!(
+                s,
+                "| call | server | clients | calls/s | p50 | p99 | server CPU per call | errors |\n|---|---|---|---|---|---|---|---|"
+            );
+            for call in Call::ALL {
+                for clients in [1, c] {
+                    for target in [Target::McpStateless, Target::Bare, Target::Minimal] {
+                        let reps = sr.reps(target, call, clients);
+                        let Some(r) = sr.run(target, call, clients) else { continue };
+                        let cpu = sr.cpu(target, call, clients).unwrap_or(r.cpu_us_per_call);
+                        let _ = writeln!(
+                            s,
+                            "| {} | {} | {clients}{} | {} | {} | {} | {cpu:.0} µs | {} of {} |",
+                            call.label(sr.shape),
+                            target.label(),
+                            if reps.len() > 1 { format!(" (median of {})", reps.len()) } else { String::new() },
+                            thousands(r.calls_per_s),
+                            ms(r.latency.p50_us),
+                            ms(r.latency.p99_us),
+                            reps.iter().map(|r| r.errors).sum::<u64>(),
+                            thousands(reps.iter().map(|r| r.requests).sum::<u64>() as f64)
+                        );
+                    }
+                }
+            }
         }
 
         let _ = writeln!(
             s,
-            "\n| memory | VmRSS | of which anonymous / file-backed | VmHWM (peak) | minor page faults |\n|---|---|---|---|---|"
+            "\n| memory and threads | idle VmRSS | after load: VmRSS (anonymous / file-backed) | VmHWM | threads after load |\n|---|---|---|---|---|"
         );
-        for (what, m) in [
-            ("`mcp-oilfield` idle (20 calls, then 3 s idle)", &self.idle),
-            ("`mcp-oilfield` after the stateless load runs", &self.after_load),
-            ("`bare_reference` idle (20 calls, then 3 s idle), for comparison", &self.bare_idle),
-        ] {
-            let _ = writeln!(
-                s,
-                "| {what} | {} | {} / {} | {} | {} |",
-                kib(m.rss_kb),
-                kib(m.anon_kb),
-                kib(m.file_kb),
-                kib(m.hwm_kb),
-                thousands(m.min_faults as f64)
-            );
+        for sr in &self.shapes {
+            for m in &sr.memory {
+                let _ = writeln!(
+                    s,
+                    "| {}, {} | {} | {} ({} / {}) | {} | {} |",
+                    m.target.label(),
+                    sr.shape.slug(),
+                    kib(m.idle.rss_kb),
+                    kib(m.after_load.rss_kb),
+                    kib(m.after_load.anon_kb),
+                    kib(m.after_load.file_kb),
+                    kib(m.after_load.hwm_kb),
+                    m.after_load.threads
+                );
+            }
         }
-        for e in &self.exports {
-            let _ = writeln!(
-                s,
-                "| `export_all_data` {} of {} reports ({}, {:.1} s) on a fresh server | {} before | {} / {} after | {} | {} |",
-                e.format.to_uppercase(),
-                thousands(e.reports as f64),
-                human_size(e.bytes),
-                e.seconds,
-                kib(e.before.rss_kb),
-                kib(e.after.anon_kb),
-                kib(e.after.file_kb),
-                kib(e.after.hwm_kb),
-                thousands(e.after.min_faults as f64)
-            );
-        }
+
         let _ = writeln!(
             s,
-            "\nIn-process reply: {} bytes of JSON, encoded in {} (p50). Raw outputs: `target/bench/` \
-             (`wrk-*.txt`, server logs).",
+            "\nWhere the time of a `query_drilling_data` call goes (server CPU per call at {c} clients):\n"
+        );
+        let _ = writeln!(
+            s,
+            "| shape | call | bare reference | minimal rmcp | mcp-oilfield | rmcp + JSON-RPC (minimal − bare) | our layers (mcp-oilfield − minimal) |\n|---|---|---|---|---|---|---|"
+        );
+        for sr in &self.shapes {
+            for call in [Call::First, Call::Deep] {
+                let cpu = |t: Target| sr.cpu(t, call, c).unwrap_or(0.0);
+                let (b, mi, mc) = (cpu(Target::Bare), cpu(Target::Minimal), cpu(Target::McpStateless));
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {b:.0} µs | {mi:.0} µs | {mc:.0} µs | {:.0} µs | {:.0} µs |",
+                    sr.shape.slug(),
+                    call.label(sr.shape),
+                    mi - b,
+                    mc - mi
+                );
+            }
+        }
+        let i = &self.inproc;
+        let _ = writeln!(
+            s,
+            "\nIn process on {} (`examples/bench_inprocess.rs`, latest {LIMIT}, {} sequential calls): \
+             `Core::call` p50 {} / p99 {} (permission check, spawned handler with timeout, rendering, metrics, audit \
+             record), of which `Store::query_reports` p50 {} / p99 {}, encoding the reply ({} bytes) {} (p50); \
+             {} calls/s on {} concurrent tasks.",
+            self.shapes.first().map_or_else(String::new, |sr| sr.shape.label()),
+            thousands(i.calls as f64),
+            ms(i.core.p50_us),
+            ms(i.core.p99_us),
+            ms(i.store.p50_us),
+            ms(i.store.p99_us),
             i.reply_bytes,
-            ms(i.encode.p50_us)
+            ms(i.encode.p50_us),
+            thousands(i.concurrent_calls_per_s),
+            i.tasks
         );
+
+        if !self.runs.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n| stateful Streamable HTTP (one session, SSE replies), latest {LIMIT} | calls/s | p50 | p99 | server CPU per call | errors |\n|---|---|---|---|---|---|"
+            );
+            for clients in [1, c] {
+                let reps: Vec<&WrkRun> = self.runs.iter().filter(|r| r.clients == clients).collect();
+                let Some(r) = median_by(reps.clone(), |r| r.calls_per_s) else { continue };
+                let _ = writeln!(
+                    s,
+                    "| {clients} client(s) (median of {}) | {} | {} | {} | {:.0} µs | {} of {} |",
+                    reps.len(),
+                    thousands(r.calls_per_s),
+                    ms(r.latency.p50_us),
+                    ms(r.latency.p99_us),
+                    r.cpu_us_per_call,
+                    r.errors,
+                    thousands(r.requests as f64)
+                );
+            }
+        }
+        if !self.exports.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n| export (fresh server) | reports | size | time | VmRSS before | VmHWM |\n|---|---|---|---|---|---|"
+            );
+            for e in &self.exports {
+                let _ = writeln!(
+                    s,
+                    "| `export_all_data` {} | {} | {} | {:.1} s | {} | {} |",
+                    e.format.to_uppercase(),
+                    thousands(e.reports as f64),
+                    human_size(e.bytes),
+                    e.seconds,
+                    kib(e.before.rss_kb),
+                    kib(e.after.hwm_kb)
+                );
+            }
+        }
         let _ = writeln!(
             s,
-            "\nHow to read it: *in process* calls `mcp_core::server::Core::call` directly (permission check, \
-             handler, rendering, metrics, audit record), and `Store::query_reports` alone is the \
-             database share of it. *Server CPU per call* is the server's user + system time over a run \
-             divided by its calls (from `/proc/PID/stat`), which contention on the shared CPUs barely \
-             changes. The bare reference (`mcp-oilfield/examples/bare_reference.rs`) runs the same SQL \
-             without MCP. File-backed RSS is mostly the executable's code, clean pages of the page \
-             cache that the kernel maps around each fault (how much per fault depends on the kernel \
-             and on the page-cache folios holding the file: compare the faults with the pages); \
-             anonymous RSS is heap, stacks and SQLite caches, what the server itself allocated. Each export runs on a fresh server, so its VmHWM is the \
-             export's peak."
+            "\nHow to read it: *server CPU per call* is the server's user + system time over a run divided by \
+             its calls (from `/proc/PID/stat`), which contention on the shared CPUs barely changes; it is the \
+             figure to compare across shapes. The references answer the same question with less: the bare \
+             reference is the database work plus plain HTTP and JSON, the minimal rmcp server adds rmcp's \
+             Streamable HTTP and JSON-RPC, and the rest of mcp-oilfield's cost is ours (Host/Origin guard, auth \
+             and caller identity, policy, tool dispatch with timeout and panic isolation, `total` and \
+             `next_cursor`, the text rendering beside the structured result, metrics, the audit row, logs). \
+             Raw outputs: `target/bench/` (`wrk-*.txt`, `request-*.txt`, server logs)."
         );
         s
     }

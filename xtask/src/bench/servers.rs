@@ -11,8 +11,8 @@ pub(super) struct Memory {
     pub(super) anon_kb: u64,
     /// File-backed pages (mostly the executable's code).
     pub(super) file_kb: u64,
-    /// Minor page faults so far: how many faults mapped the resident pages.
-    pub(super) min_faults: u64,
+    /// Threads of the process (`Threads:`).
+    pub(super) threads: u64,
 }
 
 /// A server started by the bench: killed on drop, its output in a log file.
@@ -22,6 +22,8 @@ pub(super) struct Server {
     pub(super) pid: u32,
     pub(super) addr: String,
     pub(super) log: PathBuf,
+    /// The CPU the load generator runs on when this server is pinned ([`Server::pin`]).
+    pub(super) load_cpu: Option<usize>,
 }
 
 impl Server {
@@ -38,7 +40,7 @@ impl Server {
             let url = text.lines().find_map(listening_url);
             if let Some(addr) = url.as_deref().and_then(|u| u.strip_prefix("http://")).map(str::to_string) {
                 println!("{name} is listening on {addr} (pid {pid})");
-                return Ok(Server { name: name.to_string(), guard, pid, addr, log: log.to_path_buf() });
+                return Ok(Server { name: name.to_string(), guard, pid, addr, log: log.to_path_buf(), load_cpu: None });
             }
             if let Some(status) = guard.try_wait()? {
                 bail!("{name} exited ({status}) before listening:\n{}", tail(&text, 20));
@@ -48,6 +50,18 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Pin every thread of the server (and the threads it starts later, which inherit it) to
+    /// CPU `server_cpu` with `taskset`; wrk runs against it on `load_cpu` from then on, so the
+    /// load generator never takes the server's CPU.
+    pub(super) fn pin(&mut self, server_cpu: usize, load_cpu: usize) -> Result<()> {
+        let mut cmd = Command::new("taskset");
+        cmd.args(["-a", "-p", "-c", &server_cpu.to_string(), &self.pid.to_string()]).stdout(Stdio::null());
+        let status = cmd.status().context("running taskset (util-linux)")?;
+        ensure!(status.success(), "taskset could not pin {} to CPU {server_cpu} ({status})", self.name);
+        self.load_cpu = Some(load_cpu);
+        Ok(())
     }
 
     pub(super) fn memory(&self) -> Result<Memory> {
@@ -65,7 +79,7 @@ impl Server {
             hwm_kb: field("VmHWM:")?,
             anon_kb: field("RssAnon:")?,
             file_kb: field("RssFile:")?,
-            min_faults: self.stat_field(7)?,
+            threads: field("Threads:")?,
         })
     }
 
@@ -152,27 +166,13 @@ pub(super) fn items_at(v: &Value, pointer: &str) -> usize {
     v.pointer(pointer).and_then(Value::as_array).map_or(0, Vec::len)
 }
 
-pub(super) fn warm_up_mcp(addr: &str, session: Option<&str>) -> Result<()> {
+pub(super) fn warm_up_mcp(addr: &str, session: Option<&str>, wells: u64) -> Result<()> {
     for i in 1..=20u64 {
-        let well = format!("SD-{:04}", (i * 37) % WELLS + 1);
+        let well = format!("SD-{:04}", (i * 37) % wells + 1);
         let reply = http::post(addr, "/mcp", &mcp_headers(session), &call_body(i, &well), Duration::from_secs(30))?;
         let v = tool_result(&reply, "query_drilling_data")?;
         let rows = items_at(&v, "/result/structuredContent/items");
         ensure!(rows == LIMIT as usize, "expected {LIMIT} reports for {well}, got {rows}: {}", reply.body);
-    }
-    Ok(())
-}
-
-pub(super) fn warm_up_bare(addr: &str) -> Result<()> {
-    for i in 1..=20u64 {
-        let well = format!("SD-{:04}", (i * 37) % WELLS + 1);
-        let body = format!(r#"{{"well_id":"{well}","limit":{LIMIT}}}"#);
-        let reply =
-            http::post(addr, "/query", &[("Content-Type", "application/json")], &body, Duration::from_secs(30))?;
-        ensure!(reply.status == 200, "bare /query answered {}: {}", reply.status, reply.body);
-        let v: Value = serde_json::from_str(&reply.body).with_context(|| format!("bare reply: {}", reply.body))?;
-        let rows = items_at(&v, "/items");
-        ensure!(rows == LIMIT as usize, "expected {LIMIT} reports for {well}, got {rows}");
     }
     Ok(())
 }

@@ -8,9 +8,10 @@
 --   MODE bare: POST {"well_id": SD-xxxx, "limit": LIMIT} to the URL's path (/query of bare_reference).
 --   MODE file: send the request REQUEST_FILE describes, one directive per line:
 --              `method: POST`, `header: Name: value` (repeatable), `body: <one line>` (its first
---              `__ID__` becomes a number unique per request), `require: <text>` and
---              `reject: <text>` (repeatable): a 2xx reply is an error unless it contains every
---              required text and none of the rejected ones.
+--              `__ID__` becomes a number unique per request), `wells: N` (then every `__WELL__`
+--              of the body becomes a well drawn at random among SD-0001..SD-N, per request),
+--              `require: <text>` and `reject: <text>` (repeatable): a 2xx reply is an error
+--              unless it contains every required text and none of the rejected ones.
 -- Every response is checked. An error is a non-2xx status, or a 2xx body without a result page:
 -- for mcp, no `"result"`, a JSON-RPC `"error":{`, `"isError":true`, or no rows (`"items":[{`);
 -- for bare, no rows. done() prints one line `BENCH_JSON {...}` with the figures (latencies in µs).
@@ -38,6 +39,8 @@ local function read_request_file(path)
       spec.headers[name] = v
     elseif key == "body" then
       spec.body = value
+    elseif key == "wells" then
+      spec.wells = assert(tonumber(value), "bad wells line: " .. line)
     elseif key == "require" then
       table.insert(spec.require, value)
     elseif key == "reject" then
@@ -67,8 +70,8 @@ function init(args)
     local a, b = string.find(spec.body, "__ID__", 1, true)
     if a ~= nil then
       body_head = string.sub(spec.body, 1, a - 1)
-      body_tail = string.gsub(string.sub(spec.body, b + 1), "__ID__", "0")
-    else
+      body_tail = (string.gsub(string.sub(spec.body, b + 1), "__ID__", "0"))
+    elseif spec.wells == nil then
       fixed_request = wrk.format(nil, nil, nil, spec.body)
     end
     return
@@ -102,7 +105,14 @@ function request()
     if fixed_request ~= nil then
       return fixed_request
     end
-    return wrk.format(nil, nil, nil, body_head .. tostring(id) .. body_tail)
+    local body = spec.body
+    if body_head ~= nil then
+      body = body_head .. tostring(id) .. body_tail
+    end
+    if spec.wells ~= nil then
+      body = (string.gsub(body, "__WELL__", string.format("SD-%04d", math.random(1, spec.wells))))
+    end
+    return wrk.format(nil, nil, nil, body)
   end
   local well = string.format("SD-%04d", math.random(1, wells))
   local body

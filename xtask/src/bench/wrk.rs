@@ -63,6 +63,8 @@ pub(super) enum Target {
     McpStateless,
     McpStateful,
     Bare,
+    /// `examples/minimal_rmcp.rs`: one rmcp tool, the same page query inline.
+    Minimal,
 }
 
 impl Load for Target {
@@ -71,6 +73,7 @@ impl Load for Target {
             Target::McpStateless => "MCP Streamable HTTP, stateless",
             Target::McpStateful => "MCP Streamable HTTP, stateful (1 session)",
             Target::Bare => "bare axum + rusqlite",
+            Target::Minimal => "minimal rmcp server",
         }
     }
 
@@ -79,6 +82,7 @@ impl Load for Target {
             Target::McpStateless => "stateless",
             Target::McpStateful => "stateful",
             Target::Bare => "bare",
+            Target::Minimal => "minimal",
         }
         .to_string()
     }
@@ -139,18 +143,21 @@ impl WrkSummary {
     }
 }
 
-/// One oilfield run of `target` (its path and `wrk.lua` mode) at `clients` connections.
+/// One oilfield run of `target` (its path and `wrk.lua` mode) at `clients` connections, wells
+/// drawn among `wells`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn wrk_run(
     wrk: &Path,
     script: &Path,
     opts: &Options,
     target: Target,
     server: &Server,
+    wells: u64,
     clients: u32,
     session: Option<&str>,
 ) -> Result<WrkRun> {
     let (path, mode) = if target == Target::Bare { ("/query", "bare") } else { ("/mcp", "mcp") };
-    let mut args = vec![mode.to_string(), WELLS.to_string(), LIMIT.to_string()];
+    let mut args = vec![mode.to_string(), wells.to_string(), LIMIT.to_string()];
     args.extend(session.map(str::to_string));
     wrk_load(wrk, script, opts.duration, target, server, &format!("http://{}{path}", server.addr), &args, clients)
 }
@@ -168,8 +175,15 @@ pub(super) fn wrk_load<T: Load>(
     script_args: &[String],
     clients: u32,
 ) -> Result<WrkRun<T>> {
-    let threads = clients.min(2);
-    let mut cmd = Command::new(wrk);
+    let (threads, mut cmd) = match server.load_cpu {
+        // Pinned: one wrk thread on the load generator's own CPU.
+        Some(cpu) => {
+            let mut cmd = Command::new("taskset");
+            cmd.args(["-c", &cpu.to_string()]).arg(wrk);
+            (1, cmd)
+        }
+        None => (clients.min(2), Command::new(wrk)),
+    };
     cmd.args([&format!("-t{threads}"), &format!("-c{clients}"), &format!("-d{duration}s"), "--timeout", "5s", "-s"])
         .arg(script)
         .arg(url)
