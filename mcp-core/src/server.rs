@@ -490,12 +490,10 @@ impl<A: App> ServerHandler for Handler<A> {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
+        // Clients (and the conformance suite) list resources whatever the capabilities say: a
+        // server without any answers an empty list, as rmcp's default does.
         if !self.0.app.has_resources() {
-            return Err(ErrorData::new(
-                ErrorCode::METHOD_NOT_FOUND,
-                "Method not found: this server offers no resources",
-                None,
-            ));
+            return Ok(ListResourcesResult::with_all_items(Vec::new()));
         }
         let caller = self.0.caller_of(&context.extensions);
         Ok(ListResourcesResult::with_all_items(self.0.app.list_resources(&caller).await))

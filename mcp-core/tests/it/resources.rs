@@ -195,6 +195,9 @@ async fn the_capability_is_declared_only_by_servers_with_resources() {
     );
     let r = read(&mut d, "files://notes.txt").await;
     assert_eq!(error_code(&r), -32601, "{r}");
+    // Listing is still answered (clients list whatever the capabilities say): an empty list.
+    let list = d.request("resources/list", json!({})).await.unwrap().json().unwrap();
+    assert_eq!(list["result"]["resources"], json!([]), "{list}");
 }
 
 #[tokio::test]
