@@ -54,20 +54,12 @@ impl Machine {
     }
 }
 
-/// `YYYY-MM-DD HH:MM UTC` from the system clock (civil-from-days, no date crate).
+/// `YYYY-MM-DD HH:MM UTC` from the system clock (no date crate).
 pub(super) fn utc_now() -> String {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+    let date = super::shapes::civil_from_days(i64::try_from(days).unwrap_or(i64::MAX));
+    format!("{date} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
 pub(super) fn ms(us: f64) -> String {
