@@ -5,8 +5,7 @@
 
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
-
+use crate::background::BackgroundTask;
 use crate::config::OilfieldConfig;
 use crate::db::{PRUNE_BATCH, Store};
 
@@ -14,10 +13,7 @@ use crate::db::{PRUNE_BATCH, Store};
 const AGAIN_AFTER: Duration = Duration::from_secs(1);
 
 /// The running pruner.
-pub(crate) struct AuditPruner {
-    stop: CancellationToken,
-    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-}
+pub(crate) struct AuditPruner(BackgroundTask);
 
 impl AuditPruner {
     /// Start pruning on the current runtime; `None` when no retention is configured.
@@ -28,9 +24,7 @@ impl AuditPruner {
             return None;
         }
         let every = Duration::from_secs(config.audit_prune_interval_secs);
-        let stop = CancellationToken::new();
-        let stopped = stop.clone();
-        let task = tokio::spawn(async move {
+        Some(Self(BackgroundTask::spawn(|stopped| async move {
             loop {
                 let cutoff = days.map(|d| chrono::Utc::now() - chrono::Duration::days(i64::from(d)));
                 let pause = tokio::select! {
@@ -54,23 +48,18 @@ impl AuditPruner {
                     () = tokio::time::sleep(pause) => {}
                 }
             }
-        });
-        Some(Self { stop, task: std::sync::Mutex::new(Some(task)) })
+        })))
     }
 
     /// Stop the task and wait for it (a run in progress is abandoned: its write rolls back).
     pub(crate) async fn stop(&self) {
-        self.stop.cancel();
-        let task = self.task.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
+        self.0.stop().await;
     }
 
     /// Whether the task has ended.
     #[cfg(test)]
     pub(crate) fn finished(&self) -> bool {
-        self.task.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().is_none_or(|t| t.is_finished())
+        self.0.finished()
     }
 }
 

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use mcp_core::resources::{FileRoot, ResourceError, ServedFile, is_plain_name};
-use tokio_util::sync::CancellationToken;
 
 use crate::config::OilfieldConfig;
 use crate::db::Scope;
@@ -230,17 +229,12 @@ fn uuid_fragment() -> String {
 }
 
 /// The background sweep: at start, then every `export_sweep_interval_secs`; stops on shutdown.
-pub(crate) struct ExportSweeper {
-    stop: CancellationToken,
-    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-}
+pub(crate) struct ExportSweeper(crate::background::BackgroundTask);
 
 impl ExportSweeper {
     /// Start sweeping `exports` every `every` on the current runtime.
     pub(crate) fn start(exports: Arc<Exports>, every: Duration) -> Self {
-        let stop = CancellationToken::new();
-        let stopped = stop.clone();
-        let task = tokio::spawn(async move {
+        Self(crate::background::BackgroundTask::spawn(|stopped| async move {
             loop {
                 tokio::select! {
                     () = stopped.cancelled() => return,
@@ -251,17 +245,12 @@ impl ExportSweeper {
                     () = tokio::time::sleep(every) => {}
                 }
             }
-        });
-        Self { stop, task: std::sync::Mutex::new(Some(task)) }
+        }))
     }
 
     /// Stop the task and wait for it.
     pub(crate) async fn stop(&self) {
-        self.stop.cancel();
-        let task = self.task.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
+        self.0.stop().await;
     }
 }
 

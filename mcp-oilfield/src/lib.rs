@@ -15,6 +15,7 @@ pub mod import;
 pub mod app;
 mod audit_pruner;
 mod audit_writer;
+mod background;
 pub mod config;
 pub mod plot;
 pub mod rbac;
