@@ -255,6 +255,8 @@ async fn migration_backfills_an_existing_database() {
             "DROP TRIGGER well_stats_report_added; DROP TRIGGER well_stats_report_removed; \
              DROP TRIGGER well_stats_report_changed_from; DROP TRIGGER well_stats_report_changed_to; \
              DROP TRIGGER well_stats_well_purged; DROP TABLE well_stats; DROP INDEX daily_reports_npt_day; \
+             DROP TRIGGER listing_epoch_well_added; DROP TRIGGER listing_epoch_well_changed; \
+             DROP TRIGGER listing_epoch_well_removed; DROP TABLE listing_epoch; \
              PRAGMA user_version = 3;",
         )
         .unwrap();

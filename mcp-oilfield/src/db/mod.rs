@@ -21,6 +21,7 @@ mod audit;
 pub mod audit_args;
 pub(crate) mod cursor;
 mod error;
+mod offset_marks;
 mod pool;
 pub(crate) mod reports;
 pub(crate) mod rows;
@@ -69,6 +70,8 @@ struct Inner {
     /// One permit: taken before a write leaves for the blocking pool.
     write_slot: Arc<Semaphore>,
     today_override: Mutex<Option<NaiveDate>>,
+    /// Where pages by `offset` start (see `offset_marks`).
+    offset_marks: Arc<offset_marks::OffsetMarks>,
 }
 
 impl std::fmt::Debug for Store {
@@ -110,8 +113,20 @@ impl Store {
                 read_slots,
                 write_slot: Arc::new(Semaphore::new(1)),
                 today_override: Mutex::new(None),
+                offset_marks: Arc::default(),
             }),
         })
+    }
+
+    /// The marks behind pages by `offset`.
+    pub(crate) fn offset_marks(&self) -> Arc<offset_marks::OffsetMarks> {
+        Arc::clone(&self.inner.offset_marks)
+    }
+
+    /// How many report pages by `offset` started from a remembered position instead of stepping
+    /// over the rows before them (diagnostics, tests).
+    pub fn offset_mark_hits(&self) -> u64 {
+        self.inner.offset_marks.hits()
     }
 
     /// The database file.

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior};
 
 use super::cursor::{Cursor, fingerprint};
+use super::offset_marks::{Listing, PositionsToken, RowKey};
 use super::sql::{report_cols, scope_sql};
 use super::stats::{report_span, totals};
 use super::types::{Deletion, Order, Paged, ReportQuery, check_limit, date_bounds};
@@ -54,8 +55,9 @@ macro_rules! select_reports {
         )
     };
 }
-/// The page after a known key (`:kd`, `:kw`): the bound of the date range on the side of the
-/// key is moved to `:kd` by the caller, so this only drops the rows of that day up to the key.
+/// The page after a known key (`:kd`, `:kw`), `:offset` rows past it: the bound of the date
+/// range on the side of the key is moved to `:kd` by the caller, so this only drops the rows of
+/// that day up to the key.
 macro_rules! select_reports_after {
     ($cond:expr, $cmp:literal, $order:literal) => {
         concat!(
@@ -67,7 +69,7 @@ macro_rules! select_reports_after {
             $cmp,
             " :kw) ORDER BY ",
             $order,
-            " LIMIT :limit"
+            " LIMIT :limit OFFSET :offset"
         )
     };
 }
@@ -110,6 +112,15 @@ const ALL_DESC_AFTER: &str =
 const ALL_ASC_AFTER: &str =
     select_reports_after!(concat!("+r.well_id IN ", wells_in_scope!()), ">", "r.report_date ASC, r.well_id ASC");
 const ALL_COUNT_UPTO: &str = count_reports_upto!(concat!("+r.well_id IN ", wells_in_scope!()));
+/// Positions token (see `offset_marks`) of one well, of listed wells, of all wells in scope.
+const ONE_TOKEN: &str = "SELECT (SELECT n FROM listing_epoch), \
+    coalesce((SELECT change_seq FROM well_stats WHERE well_id = :one), 0)";
+const MANY_TOKEN: &str = "SELECT (SELECT n FROM listing_epoch), coalesce(sum(change_seq), 0) FROM well_stats \
+    WHERE well_id IN (SELECT value FROM json_each(:wells))";
+const ALL_TOKEN: &str = concat!(
+    "SELECT (SELECT n FROM listing_epoch), coalesce(sum(s.change_seq), 0) FROM well_stats s WHERE s.well_id IN ",
+    wells_in_scope!()
+);
 /// Maintained report counts of all wells in scope.
 const ALL_MAINTAINED: &str =
     concat!("SELECT coalesce(sum(s.report_count), 0) FROM well_stats s WHERE s.well_id IN ", wells_in_scope!());
@@ -330,6 +341,7 @@ impl Store {
         check_limit(q.limit)?;
         let (from, to) = date_bounds(q.from, q.to)?;
         let scope = scope.clone();
+        let self_marks = self.offset_marks();
         self.read(move |conn| {
             let tx = conn.unchecked_transaction()?;
             let wells = resolve_wells(&tx, &scope, &q.well_ids)?;
@@ -339,8 +351,45 @@ impl Store {
             let cursor = q.cursor.as_deref().map(|c| Cursor::decode(c, query)).transpose()?;
             let offset = cursor.as_ref().map_or(q.offset, |c| c.offset);
             let (sb, sf) = scope.params();
+            let (kind_key, value): (&str, String) = match ids.as_slice() {
+                [] => (":none", String::new()),
+                [one] => (":one", (*one).to_string()),
+                many => (":wells", serde_json::to_string(many)?),
+            };
+            // A page by offset past the first: its listing and positions token, for the marks.
+            let listing = if cursor.is_none() && offset > 0 {
+                let listing = Listing {
+                    wells: ids.iter().map(|id| (*id).to_string()).collect(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    desc,
+                    scope: (sb.clone(), sf.clone()),
+                };
+                let (sql, params): (&str, Vec<(&str, &dyn ToSql)>) = match kind_key {
+                    ":none" => (ALL_TOKEN, vec![(":sb", &sb), (":sf", &sf)]),
+                    ":one" => (ONE_TOKEN, vec![(kind_key, &value)]),
+                    _ => (MANY_TOKEN, vec![(kind_key, &value)]),
+                };
+                let token = tx
+                    .prepare_cached(sql)?
+                    .query_row(params.as_slice(), |r| Ok(PositionsToken(r.get(0)?, r.get(1)?)))?;
+                Some((listing, token))
+            } else {
+                None
+            };
+            // Where the page starts: past a cursor's key; past the nearest mark at or below the
+            // offset, then the rows in between; or that many rows into the listing. A page by
+            // offset that is not at a mark also reads the row before it, to leave a mark there.
+            let mark = listing.as_ref().and_then(|(l, t)| self_marks.floor(l, *t, offset));
+            let (key, skip, read_before) = match (&cursor, mark) {
+                (Some(c), _) => (Some(RowKey { date: c.date, well_id: c.well_id.clone() }), 0, false),
+                (None, Some((at, k))) if at == offset => (Some(k), 0, false),
+                (None, Some((at, k))) => (Some(k), offset - at - 1, true),
+                (None, None) if offset > 0 => (None, offset - 1, true),
+                (None, None) => (None, 0, false),
+            };
             let (mut page_from, mut page_to) = (from.clone(), to.clone());
-            let key = cursor.as_ref().map(|c| (c.date.format("%Y-%m-%d").to_string(), c.well_id.clone()));
+            let key = key.map(|k| (k.date.format("%Y-%m-%d").to_string(), k.well_id));
             if let Some((kd, _)) = &key {
                 if desc {
                     page_to = page_to.min(kd.clone());
@@ -348,52 +397,57 @@ impl Store {
                     page_from = page_from.max(kd.clone());
                 }
             }
-            let (select, count, kind_key, value): (&str, &str, &str, String) = match (ids.as_slice(), &key, desc) {
-                ([], None, true) => (ALL_DESC, ALL_COUNT_UPTO, ":none", String::new()),
-                ([], None, false) => (ALL_ASC, ALL_COUNT_UPTO, ":none", String::new()),
-                ([], Some(_), true) => (ALL_DESC_AFTER, ALL_COUNT_UPTO, ":none", String::new()),
-                ([], Some(_), false) => (ALL_ASC_AFTER, ALL_COUNT_UPTO, ":none", String::new()),
-                ([one], None, true) => (ONE_DESC, ONE_COUNT_UPTO, ":one", (*one).to_string()),
-                ([one], None, false) => (ONE_ASC, ONE_COUNT_UPTO, ":one", (*one).to_string()),
-                ([one], Some(_), true) => (ONE_DESC_AFTER, ONE_COUNT_UPTO, ":one", (*one).to_string()),
-                ([one], Some(_), false) => (ONE_ASC_AFTER, ONE_COUNT_UPTO, ":one", (*one).to_string()),
-                (many, key, desc) => (
-                    match (key.is_some(), desc) {
-                        (false, true) => MANY_DESC,
-                        (false, false) => MANY_ASC,
-                        (true, true) => MANY_DESC_AFTER,
-                        (true, false) => MANY_ASC_AFTER,
-                    },
-                    MANY_COUNT_UPTO,
-                    ":wells",
-                    serde_json::to_string(many)?,
-                ),
+            let select = match (kind_key, key.is_some(), desc) {
+                (":none", false, true) => ALL_DESC,
+                (":none", false, false) => ALL_ASC,
+                (":none", true, true) => ALL_DESC_AFTER,
+                (":none", true, false) => ALL_ASC_AFTER,
+                (":one", false, true) => ONE_DESC,
+                (":one", false, false) => ONE_ASC,
+                (":one", true, true) => ONE_DESC_AFTER,
+                (":one", true, false) => ONE_ASC_AFTER,
+                (_, false, true) => MANY_DESC,
+                (_, false, false) => MANY_ASC,
+                (_, true, true) => MANY_DESC_AFTER,
+                (_, true, false) => MANY_ASC_AFTER,
+            };
+            let count = match kind_key {
+                ":none" => ALL_COUNT_UPTO,
+                ":one" => ONE_COUNT_UPTO,
+                _ => MANY_COUNT_UPTO,
             };
             // One row more than the page tells whether there is a next page.
-            let fetch = i64::from(q.limit) + 1;
-            let skip = if key.is_some() { 0 } else { i64::try_from(q.offset).unwrap_or(i64::MAX) };
+            let fetch = i64::from(q.limit) + 1 + i64::from(read_before);
+            let skip = i64::try_from(skip).unwrap_or(i64::MAX);
             let (kd, kw) = key.clone().unzip();
             let (pf, pt) = (page_from.as_str(), page_to.as_str());
             // Bind only the parameters each statement has (`:none` binds nothing).
             let mut params: Vec<(&str, &dyn ToSql)> =
-                vec![(":sb", &sb), (":sf", &sf), (":from", &pf), (":to", &pt), (":limit", &fetch)];
+                vec![(":sb", &sb), (":sf", &sf), (":from", &pf), (":to", &pt), (":limit", &fetch), (":offset", &skip)];
             if kind_key != ":none" {
                 params.push((kind_key, &value));
             }
             if key.is_some() {
                 params.push((":kd", &kd));
                 params.push((":kw", &kw));
-            } else {
-                params.push((":offset", &skip));
             }
             let mut items = tx
                 .prepare_cached(select)?
                 .query_map(params.as_slice(), |r| rows::report(r, 0))?
                 .collect::<Result<Vec<_>, _>>()?;
+            if read_before && !items.is_empty() {
+                let before = items.remove(0);
+                if let Some((l, t)) = &listing {
+                    self_marks.record(l, *t, offset, RowKey { date: before.report_date, well_id: before.well_id });
+                }
+            }
             let more = items.len() > q.limit as usize;
             items.truncate(q.limit as usize);
             let end = offset.saturating_add(items.len() as u64);
             let next_offset = more.then_some(end);
+            if let (true, Some((l, t)), Some(last)) = (more, &listing, items.last()) {
+                self_marks.record(l, *t, end, RowKey { date: last.report_date, well_id: last.well_id.clone() });
+            }
             let next_cursor = if more {
                 items
                     .last()

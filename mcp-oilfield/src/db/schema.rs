@@ -14,6 +14,51 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::DbError;
 
+/// Body of the triggers of migration 5 that add `NEW` to its well's running totals.
+macro_rules! stats_add_new {
+    () => {
+        r#"
+    BEGIN
+        INSERT INTO well_stats (well_id, report_count, footage_m, drilling_hours, npt_hours, cost_sum, cost_count,
+                                mud_sum, mud_count, change_seq)
+        VALUES (NEW.well_id, 1, NEW.footage_m, NEW.drilling_hours, NEW.npt_hours,
+                coalesce(NEW.daily_cost, 0), NEW.daily_cost IS NOT NULL,
+                coalesce(NEW.mud_density_gcc, 0), NEW.mud_density_gcc IS NOT NULL, 1)
+        ON CONFLICT (well_id) DO UPDATE SET
+            report_count = report_count + 1,
+            footage_m = footage_m + excluded.footage_m,
+            drilling_hours = drilling_hours + excluded.drilling_hours,
+            npt_hours = npt_hours + excluded.npt_hours,
+            cost_sum = cost_sum + excluded.cost_sum,
+            cost_count = cost_count + excluded.cost_count,
+            mud_sum = mud_sum + excluded.mud_sum,
+            mud_count = mud_count + excluded.mud_count,
+            change_seq = change_seq + 1;
+    END;
+"#
+    };
+}
+/// Body of the triggers of migration 5 that take `OLD` out of its well's running totals.
+macro_rules! stats_remove_old {
+    () => {
+        r#"
+    BEGIN
+        UPDATE well_stats SET
+            report_count = report_count - 1,
+            footage_m = footage_m - OLD.footage_m,
+            drilling_hours = drilling_hours - OLD.drilling_hours,
+            npt_hours = npt_hours - OLD.npt_hours,
+            cost_sum = cost_sum - coalesce(OLD.daily_cost, 0),
+            cost_count = cost_count - (OLD.daily_cost IS NOT NULL),
+            mud_sum = mud_sum - coalesce(OLD.mud_density_gcc, 0),
+            mud_count = mud_count - (OLD.mud_density_gcc IS NOT NULL),
+            change_seq = change_seq + 1
+        WHERE well_id = OLD.well_id;
+    END;
+"#
+    };
+}
+
 /// Ordered migrations; index + 1 is the schema version after applying it.
 pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: wells, daily reports, audit log.
@@ -216,6 +261,68 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         DELETE FROM well_stats WHERE well_id = OLD.id;
     END;
     "#,
+    // 5: what keeps a remembered page position (`offset_marks`) honest. `well_stats.change_seq`
+    // goes up with every change of a well's active reports that can move a row in a listing
+    // (insert, delete, soft delete, restore, and updates of the keyed or summed columns, now
+    // including `report_date`), folded into the triggers of migration 4 so a write costs no extra
+    // statement. `listing_epoch.n` goes up with every insert, update or delete of a well (the set
+    // of wells a listing covers, and the scope columns). Both only ever go up, so "the same
+    // epoch and the same sum of the listed wells' `change_seq`" means "the same rows in the
+    // same order".
+    concat!(
+        r#"
+    ALTER TABLE well_stats ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE listing_epoch (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO listing_epoch (id, n) VALUES (1, 0);
+
+    CREATE TRIGGER listing_epoch_well_added AFTER INSERT ON wells
+    BEGIN
+        UPDATE listing_epoch SET n = n + 1;
+    END;
+    CREATE TRIGGER listing_epoch_well_changed AFTER UPDATE ON wells
+    BEGIN
+        UPDATE listing_epoch SET n = n + 1;
+    END;
+    CREATE TRIGGER listing_epoch_well_removed AFTER DELETE ON wells
+    BEGIN
+        UPDATE listing_epoch SET n = n + 1;
+    END;
+
+    DROP TRIGGER well_stats_report_added;
+    DROP TRIGGER well_stats_report_removed;
+    DROP TRIGGER well_stats_report_changed_from;
+    DROP TRIGGER well_stats_report_changed_to;
+
+    CREATE TRIGGER well_stats_report_added AFTER INSERT ON daily_reports
+    WHEN NEW.deleted_at IS NULL
+"#,
+        stats_add_new!(),
+        r#"
+    CREATE TRIGGER well_stats_report_removed AFTER DELETE ON daily_reports
+    WHEN OLD.deleted_at IS NULL
+"#,
+        stats_remove_old!(),
+        r#"
+    CREATE TRIGGER well_stats_report_changed_from
+    AFTER UPDATE OF well_id, report_date, footage_m, drilling_hours, npt_hours, daily_cost, mud_density_gcc,
+                    deleted_at
+    ON daily_reports
+    WHEN OLD.deleted_at IS NULL
+"#,
+        stats_remove_old!(),
+        r#"
+    CREATE TRIGGER well_stats_report_changed_to
+    AFTER UPDATE OF well_id, report_date, footage_m, drilling_hours, npt_hours, daily_cost, mud_density_gcc,
+                    deleted_at
+    ON daily_reports
+    WHEN NEW.deleted_at IS NULL
+"#,
+        stats_add_new!()
+    ),
 ];
 
 /// The schema version this build writes.

@@ -78,7 +78,8 @@ pub struct QueryArgs {
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 500))]
     pub limit: u32,
-    /// Rows to skip (from the previous page).
+    /// Rows to skip (the previous page's `next_offset`: continued from a remembered position, not
+    /// by stepping over the rows before it).
     #[serde(default)]
     pub offset: u64,
     /// `desc` (newest first, default) or `asc`.
@@ -202,7 +203,7 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "query_drilling_data",
             "Query daily drilling reports",
-            "Daily drilling report rows (MD, footage, ROP, WOB, mud density, drilling and NPT hours, main work) for one or more wells. Default: the latest 20 reports, newest first. Narrow with period (e.g. 'last 7 days') or from/to; paginate with limit (max 500) and next_cursor (constant cost at any depth) or offset. `total` is exact without dates or when the dates cover all the wells' reports; otherwise the range is counted up to 2000 rows and past that `total_is_lower_bound` is true (at least `total` rows). `next_offset` is exact (with a cursor it counts on from the offset the cursor was issued at).",
+            "Daily drilling report rows (MD, footage, ROP, WOB, mud density, drilling and NPT hours, main work) for one or more wells. Default: the latest 20 reports, newest first. Narrow with period (e.g. 'last 7 days') or from/to; paginate with limit (max 500) and next_cursor (constant cost at any depth) or offset (an offset this server answered or handed out as next_offset continues from a remembered position at constant cost; the server forgets positions when the wells' reports change). `total` is exact without dates or when the dates cover all the wells' reports; otherwise the range is counted up to 2000 rows and past that `total_is_lower_bound` is true (at least `total` rows). `next_offset` is exact (with a cursor it counts on from the offset the cursor was issued at).",
             Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: QueryArgs| async move {
                 let g = ctx.access.clone();
