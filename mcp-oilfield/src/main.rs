@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: see the workspace manifest for why.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     mcp_core::main::<mcp_oilfield::app::Oilfield>()
 }
