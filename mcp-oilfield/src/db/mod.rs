@@ -55,6 +55,9 @@ pub use weekly::{BitChange, DayHighlight, NptDay, WeeklyHighlights, WeeklySummar
 
 pub use crate::domain::{DailyReport, NewReport, NewWell, ReportPatch, WellPatch, WellStatus, WellType};
 
+/// Rows a page may ask for and still be read on the calling thread ([`Store::read_here`]).
+pub(crate) const INLINE_READ_ROWS: u32 = 50;
+
 /// Handle to the database. Clone it freely.
 #[derive(Clone)]
 pub struct Store {
@@ -144,14 +147,9 @@ impl Store {
         *lock(&self.inner.today_override) = today;
     }
 
-    /// Run `f` on a pooled read-only connection on the blocking pool, once one is free (waits
-    /// at most [`POOL_WAIT`]).
-    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, DbError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
-    {
-        let slot = tokio::time::timeout(POOL_WAIT, Arc::clone(&self.inner.read_slots).acquire_owned())
+    /// A read slot, once one is free (waits at most [`POOL_WAIT`]).
+    async fn read_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, DbError> {
+        tokio::time::timeout(POOL_WAIT, Arc::clone(&self.inner.read_slots).acquire_owned())
             .await
             .map_err(|_| {
                 DbError::Storage(format!(
@@ -159,7 +157,17 @@ impl Store {
                     POOL_WAIT.as_secs()
                 ))
             })?
-            .map_err(|_| DbError::Storage("the database is closed".into()))?;
+            .map_err(|_| DbError::Storage("the database is closed".into()))
+    }
+
+    /// Run `f` on a pooled read-only connection on the blocking pool, once one is free (waits
+    /// at most [`POOL_WAIT`]).
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let slot = self.read_slot().await?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _slot = slot;
@@ -167,6 +175,21 @@ impl Store {
             f(&conn)
         })
         .await?
+    }
+
+    /// Run `f` on a pooled read-only connection on the calling thread, once one is free (waits
+    /// at most [`POOL_WAIT`]). Only for reads bounded by a small result, a few index seeks and
+    /// at most [`INLINE_READ_ROWS`] rows (tens of microseconds): there, the two thread hand-offs
+    /// of [`Store::read`] cost more than the read, and the runtime's other tasks wait no longer
+    /// than for any other short poll.
+    pub(crate) async fn read_here<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&Connection) -> Result<T, DbError>,
+    {
+        let _slot = self.read_slot().await?;
+        // The slot guarantees a free connection: `get` returns at once.
+        let conn = self.inner.readers.get()?;
+        f(&conn)
     }
 
     /// Run `f` on the writer connection (exclusive) on the blocking pool; `f` gets "today".

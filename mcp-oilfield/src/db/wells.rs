@@ -215,10 +215,10 @@ impl Store {
 
     /// A well with its latest report and cumulative figures.
     pub async fn get_well(&self, scope: &Scope, id: &str) -> Result<WellDetail, DbError> {
-        let (scope, id) = (scope.clone(), id.to_string());
-        self.read(move |conn| {
+        // A handful of index seeks and the kept totals, whatever the history: on this thread.
+        self.read_here(|conn| {
             let tx = conn.unchecked_transaction()?;
-            let w = resolve_well(&tx, &scope, &id)?;
+            let w = resolve_well(&tx, scope, id)?;
             let well = load_well(&tx, &w.id)?;
             let latest_report = super::reports::latest_report(&tx, &w.id)?;
             let cumulative = stats::cumulative(&tx, &well, latest_report.as_ref())?;
