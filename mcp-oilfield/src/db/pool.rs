@@ -68,7 +68,11 @@ pub(crate) fn read_pool(path: &Path, size: usize) -> Result<ReadPool, DbError> {
         .with_init(|c| configure(c));
     r2d2::Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        // Every connection open from the start and kept: a read on the runtime's thread
+        // (`Store::read_here`) then never waits for r2d2's thread to open one.
+        .min_idle(None)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .connection_timeout(POOL_WAIT)
         .build(manager)
         .map_err(|e| DbError::Storage(format!("cannot open read connections to {}: {e}", path.display())))
