@@ -91,3 +91,44 @@ async fn total_is_exact_at_the_bound_and_turns_into_a_lower_bound_one_row_past_i
     // The same window now has one row after it.
     assert_eq!(shape(&page(&db, q).await), (500, bound + 1, true, Some(bound)));
 }
+
+#[tokio::test]
+async fn cursor_pages_continue_after_their_last_entry_while_new_entries_arrive() {
+    let db = open().await;
+    // 95 rows, with ties on the timestamp (entries 41-50 share one second): order is (ts, id).
+    let mut rows: Vec<AuditEntry> = (1..=95).map(|n| entry(n, "get_well")).collect();
+    for e in rows.iter_mut().skip(40).take(10) {
+        e.ts = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 41).unwrap();
+    }
+    db.store.record_audit_batch(Arc::new(rows)).await.unwrap();
+    let q = AuditQuery { limit: 7, ..AuditQuery::default() };
+    let mut seen = Vec::new();
+    let mut next = page(&db, q.clone()).await;
+    let mut n = 1000;
+    loop {
+        seen.extend(next.items.iter().map(|e| e.arguments["n"].as_u64().unwrap()));
+        // Calls keep being logged at the head of the log between pages.
+        n += 1;
+        db.store.record_audit(entry(n, "get_well")).await.unwrap();
+        let Some(cursor) = next.next_cursor.clone() else { break };
+        assert_eq!(next.next_offset, Some(seen.len() as u64), "next_offset counts from the first page");
+        next = page(&db, AuditQuery { cursor: Some(cursor), offset: 9_999, ..q.clone() }).await;
+    }
+    // Every original row once, newest first; none of the rows added while paging (all newer).
+    // (Within the tied second, newest id first: the order of n here too. The page boundary after
+    // entry 47 falls inside that second, so the next page had to seek by id.)
+    assert_eq!(seen, (1..=95).rev().collect::<Vec<u64>>());
+
+    // By offset, the same walk would see rows twice: the head moved by one row per page.
+    let first = page(&db, q.clone()).await;
+    db.store.record_audit(entry(5000, "get_well")).await.unwrap();
+    let second = page(&db, AuditQuery { offset: 7, ..q.clone() }).await;
+    assert_eq!(first.items[6].id, second.items[0].id, "offset pages overlap when the log grows");
+
+    // A cursor only continues its own filters; garbage is refused.
+    let other = AuditQuery { tool: Some("list_wells".into()), cursor: first.next_cursor.clone(), ..q.clone() };
+    let e = db.store.query_audit(&Scope::all(), other).await.unwrap_err();
+    assert!(e.to_string().contains("different filters"), "{e}");
+    let e = db.store.query_audit(&Scope::all(), AuditQuery { cursor: Some("x".into()), ..q }).await.unwrap_err();
+    assert!(e.to_string().contains("not a next_cursor"), "{e}");
+}

@@ -24,6 +24,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::audit_args::{self, MAX_STRING, bound_text};
+use super::cursor::{AuditCursor, audit_fingerprint};
 use super::types::{DEFAULT_LIMIT, Paged, check_limit};
 use super::{DbError, Scope, Store};
 
@@ -94,11 +95,24 @@ pub struct AuditQuery {
     pub limit: u32,
     #[serde(default)]
     pub offset: u64,
+    /// `next_cursor` of the previous page (same filters): the page right after its last entry,
+    /// however many entries arrived since; `offset` is then ignored.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 impl Default for AuditQuery {
     fn default() -> Self {
-        Self { caller: None, tool: None, outcome: None, from: None, to: None, limit: DEFAULT_LIMIT, offset: 0 }
+        Self {
+            caller: None,
+            tool: None,
+            outcome: None,
+            from: None,
+            to: None,
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            cursor: None,
+        }
     }
 }
 
@@ -187,11 +201,19 @@ fn insert(conn: &rusqlite::Connection, e: &AuditEntry, enc: &Encoded) -> Result<
 /// The page of `fetched` rows (up to `limit + 1`, read from `offset`) with `counted` matching
 /// rows counted up to [`AUDIT_TOTAL_BOUND`] + 1: `next_offset` is exact (there is a next page when
 /// one row more than the page was read), `total` exact up to the bound and past it a lower bound.
-fn bounded_page<T>(mut fetched: Vec<T>, counted: u64, offset: u64, limit: u32) -> Paged<T> {
+/// `cursor_of` names the last row of a page as a `next_cursor`.
+fn bounded_page<T>(
+    mut fetched: Vec<T>,
+    counted: u64,
+    offset: u64,
+    limit: u32,
+    cursor_of: impl Fn(&T, u64) -> String,
+) -> Paged<T> {
     let more = fetched.len() > limit as usize;
     fetched.truncate(limit as usize);
     let end = offset.saturating_add(fetched.len() as u64);
     let next_offset = more.then_some(end);
+    let next_cursor = if more { fetched.last().map(|last| cursor_of(last, end)) } else { None };
     let (total, total_is_lower_bound) = if counted <= AUDIT_TOTAL_BOUND {
         // Exact; a page read past the end of the log still says how many rows there are.
         (counted, false)
@@ -200,7 +222,7 @@ fn bounded_page<T>(mut fetched: Vec<T>, counted: u64, offset: u64, limit: u32) -
         let seen = if fetched.is_empty() { 0 } else { end + u64::from(more) };
         (counted.max(seen), true)
     };
-    Paged { items: fetched, total, total_is_lower_bound, next_offset, next_cursor: None }
+    Paged { items: fetched, total, total_is_lower_bound, next_offset, next_cursor }
 }
 
 impl Store {
@@ -279,9 +301,17 @@ impl Store {
         let (sb, sf) = scope.params();
         let from = q.from.map_or_else(|| "0000".to_string(), |d| d.to_string());
         let to = q.to.map_or_else(|| "9999".to_string(), |d| (d + Duration::days(1)).to_string());
+        let query = audit_fingerprint(q.caller.as_deref(), q.tool.as_deref(), q.outcome.as_deref(), &from, &to);
+        let cursor = q.cursor.as_deref().map(|c| AuditCursor::decode(c, query)).transpose()?;
         self.read(move |conn| {
             let tx = conn.unchecked_transaction()?;
-            let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
+            // After a cursor: seek past its entry on the `ts` index (rows added since, all newer,
+            // do not move the page). Otherwise step over `offset` rows.
+            let (start, skip, key) = match &cursor {
+                Some(c) => (c.offset, 0, Some((c.ts.clone(), c.id))),
+                None => (q.offset, i64::try_from(q.offset).unwrap_or(i64::MAX), None),
+            };
+            let (kts, kid) = key.unzip();
             // Counted up to the bound (and the page read one row past its end, below): neither
             // walks more of the log than the bound or the page needs.
             let cap = i64::try_from(AUDIT_TOTAL_BOUND).unwrap_or(i64::MAX) + 1;
@@ -301,12 +331,14 @@ impl Store {
                 "SELECT id, ts, caller_id, caller_email, caller_role, tool, arguments, outcome, \
                  rows_affected, duration_ms, message, arguments_digest, blocks, fields FROM audit_log",
                 audit_where!(),
-                " ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset"
+                " AND (:kts IS NULL OR (ts <= :kts AND (ts < :kts OR id < :kid))) \
+                 ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset"
             ))?;
             let items = stmt
                 .query_map(
                     named_params! {":caller": q.caller, ":tool": q.tool, ":outcome": q.outcome,
-                    ":from": from, ":to": to, ":limit": fetch, ":offset": offset, ":sb": sb, ":sf": sf},
+                    ":from": from, ":to": to, ":limit": fetch, ":offset": skip, ":sb": sb, ":sf": sf,
+                    ":kts": kts, ":kid": kid},
                     |r| {
                         let ts: String = r.get(1)?;
                         let args: String = r.get(6)?;
@@ -340,28 +372,41 @@ impl Store {
                     let list = |v: Option<String>| -> Vec<String> {
                         v.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default()
                     };
+                    let stored_ts = ts.clone();
                     let ts = DateTime::parse_from_rfc3339(&ts)
                         .map_err(|e| DbError::Storage(format!("bad audit timestamp '{ts}': {e}")))?
                         .with_timezone(&Utc);
-                    Ok(AuditEntry {
-                        id: Some(id),
-                        ts,
-                        caller_id,
-                        caller_email,
-                        caller_role,
-                        tool,
-                        arguments: serde_json::from_str(&args).unwrap_or(serde_json::Value::String(args)),
-                        outcome,
-                        rows_affected,
-                        duration_ms,
-                        message,
-                        arguments_digest,
-                        blocks: list(blocks),
-                        fields: list(fields),
-                    })
+                    Ok((
+                        stored_ts,
+                        AuditEntry {
+                            id: Some(id),
+                            ts,
+                            caller_id,
+                            caller_email,
+                            caller_role,
+                            tool,
+                            arguments: serde_json::from_str(&args).unwrap_or(serde_json::Value::String(args)),
+                            outcome,
+                            rows_affected,
+                            duration_ms,
+                            message,
+                            arguments_digest,
+                            blocks: list(blocks),
+                            fields: list(fields),
+                        },
+                    ))
                 })
                 .collect::<Result<Vec<_>, DbError>>()?;
-            Ok(bounded_page(items, u64::try_from(counted).unwrap_or(0), q.offset, q.limit))
+            let page = bounded_page(items, u64::try_from(counted).unwrap_or(0), start, q.limit, |(ts, e), end| {
+                AuditCursor { offset: end, ts: ts.clone(), id: e.id.unwrap_or_default(), query }.encode()
+            });
+            Ok(Paged {
+                items: page.items.into_iter().map(|(_, e)| e).collect(),
+                total: page.total,
+                total_is_lower_bound: page.total_is_lower_bound,
+                next_offset: page.next_offset,
+                next_cursor: page.next_cursor,
+            })
         })
         .await
     }

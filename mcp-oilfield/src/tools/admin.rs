@@ -34,6 +34,10 @@ pub struct AuditArgs {
     /// Rows to skip.
     #[serde(default)]
     pub offset: u64,
+    /// `next_cursor` of the previous page (same filters): continues right after its last entry,
+    /// however many calls were logged since; `offset` is then ignored.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 fn default_limit() -> u32 {
@@ -51,11 +55,20 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
         ToolDef::new(
             "query_audit_log",
             "Query the audit log",
-            "Who called which tool when, with what outcome (arguments are stored with secrets removed and long values cut). Filter by caller, tool, outcome and period; newest first. A role limited to some blocks sees only the calls about those blocks. Paginate with limit (max 500) and offset: `total` counts the matching entries up to 2000 and past that `total_is_lower_bound` is true (at least `total` entries), so a page costs the same however long the log is; `next_offset` is exact.",
+            "Who called which tool when, with what outcome (arguments are stored with secrets removed and long values cut). Filter by caller, tool, outcome and period; newest first. A role limited to some blocks sees only the calls about those blocks. Paginate with limit (max 500) and next_cursor (continues after the last entry shown, even while new calls are logged) or offset: `total` counts the matching entries up to 2000 and past that `total_is_lower_bound` is true (at least `total` entries), so a page costs the same however long the log is; `next_offset` is exact.",
             Hints::read_only().closed_world(),
             |s: Arc<Oilfield>, ctx, a: AuditArgs| async move {
                 let (from, to) = args::period(a.period.as_deref(), None, None, s.store.today())?;
-                let q = AuditQuery { caller: a.caller, tool: a.tool, outcome: a.outcome, from, to, limit: a.limit, offset: a.offset };
+                let q = AuditQuery {
+                    caller: a.caller,
+                    tool: a.tool,
+                    outcome: a.outcome,
+                    from,
+                    to,
+                    limit: a.limit,
+                    offset: a.offset,
+                    cursor: a.cursor,
+                };
                 // Read your writes: every call that finished before this one is in the log,
                 // unless the writer is held up (then say so instead of stalling).
                 let settled = s.settle_audit(SETTLE_WAIT).await;
@@ -78,6 +91,9 @@ pub(super) fn tools() -> Vec<ToolDef<Oilfield>> {
                     render::table(&["time (UTC)", "caller", "role", "tool", "outcome", "rows", "duration"], rows),
                     page.items.len(),
                 );
+                if let (Some(next), Some(cursor)) = (page.next_offset, &page.next_cursor) {
+                    text.push_str(&format!("; pass cursor=\"{cursor}\" (or offset={next}) for more"));
+                }
                 if !settled {
                     text.push_str(UNSETTLED);
                 }
