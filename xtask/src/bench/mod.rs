@@ -80,9 +80,9 @@ usage: cargo xtask bench [oilfield] [options]
                       one repetition, 2,000 in-process calls
   --no-build          use the binaries already built in target/release
   --no-stateful       skip the stateful (session) Streamable HTTP runs
-  --no-pin            do not pin: by default (with 2 CPUs or more) each measured server runs on
-                      CPU 1 and wrk on CPU 0 (taskset), so the load generator never takes the
-                      server's CPU and the ratios compare servers on one core each
+  --no-pin            do not pin: by default (with 2 CPUs or more) each measured server is started
+                      on CPU 1 alone and wrk runs on CPU 0 (taskset), so the load generator never
+                      takes the server's CPU and the ratios compare servers on one core each
   --reseed            seed every shape's database again (they are kept in target/bench/ and
                       reused while their row counts match)
   --update-readme     also write the table into README.md between the bench:oilfield markers
@@ -259,11 +259,13 @@ fn oilfield(args: &[String]) -> Result<()> {
     let mut runs = Vec::new();
     if opts.stateful {
         progress("Streamable HTTP, stateful (one session, SSE replies), wrk");
-        let mut server =
-            Server::start("mcp-oilfield (stateful)", bins.server_cmd(&db, false), &dir.join("server-stateful.log"))?;
-        if opts.pin {
-            server.pin(SERVER_CPU, LOAD_CPU)?;
-        }
+        let (name, cmd, log) =
+            ("mcp-oilfield (stateful)", bins.server_cmd(&db, false), dir.join("server-stateful.log"));
+        let mut server = if opts.pin {
+            Server::start_pinned(name, cmd, &log, SERVER_CPU, LOAD_CPU)?
+        } else {
+            Server::start(name, cmd, &log)?
+        };
         let session = open_session(&server.addr)?;
         warm_up_mcp(&server.addr, Some(&session), first.wells)?;
         for _ in 0..opts.repeat {

@@ -334,8 +334,8 @@ impl Report {
             m.load_start,
             m.load_end,
             if o.pin {
-                "each measured server pinned to CPU 1 and wrk to CPU 0 with taskset, one core each; other work \
-                 on this host still shares them"
+                "each measured server started on CPU 1 alone (`taskset -c 1`: it sees one CPU and sizes its \
+                 runtime for it) and wrk on CPU 0, one core each; other work on this host still shares them"
             } else {
                 "not pinned: the load generator and other work share these CPUs with the servers"
             },

@@ -52,16 +52,19 @@ impl Server {
         }
     }
 
-    /// Pin every thread of the server (and the threads it starts later, which inherit it) to
-    /// CPU `server_cpu` with `taskset`; wrk runs against it on `load_cpu` from then on, so the
-    /// load generator never takes the server's CPU.
-    pub(super) fn pin(&mut self, server_cpu: usize, load_cpu: usize) -> Result<()> {
-        let mut cmd = Command::new("taskset");
-        cmd.args(["-a", "-p", "-c", &server_cpu.to_string(), &self.pid.to_string()]).stdout(Stdio::null());
-        let status = cmd.status().context("running taskset (util-linux)")?;
-        ensure!(status.success(), "taskset could not pin {} to CPU {server_cpu} ({status})", self.name);
-        self.load_cpu = Some(load_cpu);
-        Ok(())
+    /// Start the server on CPU `server_cpu` alone (`taskset -c`, from its first instruction), with
+    /// wrk against it on `load_cpu`: the server then sizes itself for the one CPU it can use (one
+    /// tokio worker, as on a one-core host) and the load generator never takes its CPU.
+    pub(super) fn start_pinned(
+        name: &str,
+        cmd: Command,
+        log: &Path,
+        server_cpu: usize,
+        load_cpu: usize,
+    ) -> Result<Server> {
+        let mut server = Server::start(name, on_cpu(&cmd, server_cpu), log)?;
+        server.load_cpu = Some(load_cpu);
+        Ok(server)
     }
 
     pub(super) fn memory(&self) -> Result<Memory> {
@@ -107,6 +110,22 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// `cmd` run by `taskset -c CPU`: the same program, arguments, environment and directory.
+fn on_cpu(cmd: &Command, cpu: usize) -> Command {
+    let mut pinned = Command::new("taskset");
+    pinned.args(["-c", &cpu.to_string()]).arg(cmd.get_program()).args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => pinned.env(key, v),
+            None => pinned.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        pinned.current_dir(dir);
+    }
+    pinned
 }
 
 /// `getconf CLK_TCK` (100 on Linux), the unit of the times in /proc/PID/stat.

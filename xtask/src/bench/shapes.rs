@@ -309,10 +309,12 @@ pub(super) fn measure_shape(
             _ => bins.server_cmd(&db, true),
         };
         let log = dir.join(format!("server-{slug}-{}.log", target.slug()));
-        let mut server = Server::start(&format!("{} ({slug})", target.slug()), cmd, &log)?;
-        if opts.pin {
-            server.pin(SERVER_CPU, LOAD_CPU)?;
-        }
+        let name = format!("{} ({slug})", target.slug());
+        let server = if opts.pin {
+            Server::start_pinned(&name, cmd, &log, SERVER_CPU, LOAD_CPU)?
+        } else {
+            Server::start(&name, cmd, &log)?
+        };
         servers.push((target, server));
     }
     let server = |t: Target| servers.iter().find(|(s, _)| *s == t).map(|(_, s)| s).context("no such server");
