@@ -272,8 +272,6 @@ impl<A: App> Core<A> {
             caller = %Escaped(caller.id()),
             role = %Escaped(caller.role_label()),
             transport = caller.transport.map_or("-", |t| t.as_str()),
-            outcome = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
         self.inflight.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
@@ -339,8 +337,6 @@ impl<A: App> Core<A> {
             Ok(out) => ("ok", None, out.affected),
             Err(e) => (ended_by.unwrap_or_else(|| e.outcome()), Some(e.to_string()), None),
         };
-        span.record("outcome", label);
-        span.record("duration_ms", elapsed.as_millis() as u64);
         self.metrics.tool_call(name, label, elapsed.as_secs_f64());
         let record = AuditRecord {
             tool: name.to_owned(),
@@ -352,12 +348,14 @@ impl<A: App> Core<A> {
             affected,
             duration_ms: elapsed.as_millis() as u64,
         };
+        // The call's own line, beside its span rather than in it: it carries every field of the
+        // span (and the outcome), so a text line does not print them twice.
         tracing::info!(
             target: "audit",
-            parent: &span,
             tool = %record.tool,
             caller = %Escaped(caller.id()),
             role = %Escaped(caller.role_label()),
+            transport = caller.transport.map_or("-", |t| t.as_str()),
             args_digest = %record.arguments_digest,
             outcome = record.outcome,
             duration_ms = record.duration_ms,
