@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit_args::{self, MAX_STRING, bound_text};
 use super::cursor::{AuditCursor, audit_fingerprint};
+use super::snapshot::Snapshot;
 use super::types::{DEFAULT_LIMIT, Paged, check_limit};
 use super::{DbError, Scope, Store};
 
@@ -304,7 +305,7 @@ impl Store {
         let query = audit_fingerprint(q.caller.as_deref(), q.tool.as_deref(), q.outcome.as_deref(), &from, &to);
         let cursor = q.cursor.as_deref().map(|c| AuditCursor::decode(c, query)).transpose()?;
         self.read(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             // After a cursor: seek past its entry on the `ts` index (rows added since, all newer,
             // do not move the page). Otherwise step over `offset` rows.
             let (start, skip, key) = match &cursor {

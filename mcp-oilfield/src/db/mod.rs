@@ -27,6 +27,7 @@ pub(crate) mod reports;
 pub(crate) mod rows;
 mod schema;
 mod scope;
+mod snapshot;
 pub(crate) mod sql;
 mod stats;
 pub(crate) mod types;

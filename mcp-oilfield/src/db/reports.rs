@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior};
 
 use super::cursor::{Cursor, fingerprint};
 use super::offset_marks::{Listing, PositionsToken, RowKey};
+use super::snapshot::Snapshot;
 use super::sql::{report_cols, scope_sql};
 use super::stats::{report_span, totals};
 use super::types::{Deletion, Order, Paged, ReportQuery, check_limit, date_bounds};
@@ -351,7 +352,7 @@ impl Store {
         let scope = scope.clone();
         let self_marks = self.offset_marks();
         let run = move |conn: &Connection| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             let wells = resolve_wells(&tx, &scope, &q.well_ids)?;
             let desc = q.order == Order::Desc;
             let ids: Vec<&str> = wells.iter().map(|w| w.id.as_str()).collect();

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::snapshot::Snapshot;
 use super::types::{Cumulative, date_bounds, round};
 use super::wells::{WellRef, load_well, progress, resolve_well, resolve_wells};
 use super::{DbError, Scope, Store};
@@ -498,7 +499,7 @@ impl Store {
         let (f, t) = date_bounds(from, to)?;
         let (scope, well) = (scope.clone(), well.to_string());
         self.read(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             let w = resolve_well(&tx, &scope, &well)?;
             let detail = load_well(&tx, &w.id)?;
             let a = aggregate(&tx, &w.id, &f, &t)?;
@@ -545,7 +546,7 @@ impl Store {
         let (f, t) = date_bounds(from, to)?;
         let (scope, ids) = (scope.clone(), ids.to_vec());
         self.read(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             let wells = resolve_wells(&tx, &scope, &ids)?;
             if wells.len() != ids.len() {
                 return Err(DbError::Invalid("the same well is listed more than once".into()));
@@ -590,7 +591,7 @@ impl Store {
         let (f, t) = date_bounds(from, to)?;
         let (scope, wells) = (scope.clone(), wells.to_vec());
         self.read(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             let resolved = resolve_wells(&tx, &scope, &wells)?;
             let mut out = Vec::with_capacity(resolved.len());
             for w in resolved {

@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::snapshot::Snapshot;
 use super::sql::report_cols;
 use super::stats::{NptByReason, aggregate, npt_by_reason};
 use super::types::round;
@@ -115,7 +116,7 @@ impl Store {
         let (scope, well) = (scope.clone(), well.to_string());
         let today = self.today();
         self.read(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             let w = resolve_well(&tx, &scope, &well)?;
             let detail = load_well(&tx, &w.id)?;
             let week_end = week_start + Duration::days(6);

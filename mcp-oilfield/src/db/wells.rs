@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, named_params};
 
+use super::snapshot::Snapshot;
 use super::sql::{scope_sql, well_cols};
 use super::types::{Deletion, Page, Paged, Restoration, WellDetail, WellFilter, check_limit, round};
 use super::{DbError, Scope, Store, now_ts, rows, stats};
@@ -162,7 +163,7 @@ impl Store {
         check_limit(page.limit)?;
         let scope = scope.clone();
         self.read(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             let (sb, sf) = scope.params();
             let trim = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
             let (block, field, name) = (trim(&filter.block), trim(&filter.field), trim(&filter.name));
@@ -217,7 +218,7 @@ impl Store {
     pub async fn get_well(&self, scope: &Scope, id: &str) -> Result<WellDetail, DbError> {
         // A handful of index seeks and the kept totals, whatever the history: on this thread.
         self.read_here(|conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = Snapshot::begin(conn)?;
             let w = resolve_well(&tx, scope, id)?;
             let well = load_well(&tx, &w.id)?;
             let latest_report = super::reports::latest_report(&tx, &w.id)?;
