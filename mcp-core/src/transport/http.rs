@@ -136,7 +136,10 @@ async fn count_and_limit<A: App>(State(state): State<Arc<HttpState<A>>>, request
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|len| len > state.body_limit);
-    let span = tracing::info_span!("http_request", method = %request.method(), path, status = tracing::field::Empty);
+    // At DEBUG, as tower-http's request spans are: at INFO every line of a call already says
+    // what it needs (the tool call's own span and line carry the transport, HTTP warnings their
+    // path), and a span entered on every poll of the request is a visible share of a small call.
+    let span = tracing::debug_span!("http_request", method = %request.method(), path, status = tracing::field::Empty);
     let response = if too_big {
         payload_too_large(state.body_limit)
     } else {
