@@ -9,6 +9,11 @@ use crate::db::{AuditEntry, Store};
 const AUDIT_QUEUE: usize = 8192;
 /// Records written per transaction at most.
 const AUDIT_BATCH: usize = 256;
+/// How long the writer gathers records after the first of a batch before it commits them: one
+/// commit per linger under load instead of one per few calls. Each commit also changes the WAL,
+/// and a change makes every read connection drop its page cache at its next read, so fewer
+/// commits keep the readers' caches warm. [`AuditWriter::settle`] cuts the wait short.
+const AUDIT_LINGER: std::time::Duration = std::time::Duration::from_millis(10);
 /// Attempts at writing a batch (the database may be locked by another process for a while).
 const ATTEMPTS: u32 = 4;
 /// Pause between attempts.
@@ -29,6 +34,8 @@ enum Message {
 /// Writes queued records in batches, many per transaction. Flushed on shutdown.
 pub(crate) struct AuditWriter {
     store: Store,
+    /// Ends the writer's linger at once (a reader waits for the log to be written).
+    hurry: std::sync::Arc<tokio::sync::Notify>,
     tx: std::sync::Mutex<Option<mpsc::Sender<Message>>>,
     task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -56,9 +63,22 @@ impl AuditWriter {
     pub(crate) fn start(store: Store) -> Self {
         let (tx, mut rx) = mpsc::channel::<Message>(AUDIT_QUEUE);
         let writer = store.clone();
+        let hurry = std::sync::Arc::new(tokio::sync::Notify::new());
+        let hurried = hurry.clone();
         let task = tokio::spawn(async move {
             let mut batch = Vec::with_capacity(AUDIT_BATCH);
             while rx.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
+                let waiting = batch.iter().any(|m| matches!(m, Message::Barrier(_)));
+                if !waiting && batch.len() < AUDIT_BATCH && rx.len() < AUDIT_BATCH && !rx.is_closed() {
+                    tokio::select! {
+                        () = tokio::time::sleep(AUDIT_LINGER) => {}
+                        () = hurried.notified() => {}
+                    }
+                    let room = AUDIT_BATCH - batch.len();
+                    if !rx.is_empty() {
+                        rx.recv_many(&mut batch, room).await;
+                    }
+                }
                 let mut entries = Vec::with_capacity(batch.len());
                 let mut barriers = Vec::new();
                 for message in batch.drain(..) {
@@ -75,7 +95,7 @@ impl AuditWriter {
                 }
             }
         });
-        Self { store, tx: std::sync::Mutex::new(Some(tx)), task: std::sync::Mutex::new(Some(task)) }
+        Self { store, hurry, tx: std::sync::Mutex::new(Some(tx)), task: std::sync::Mutex::new(Some(task)) }
     }
 
     fn sender(&self) -> Option<mpsc::Sender<Message>> {
@@ -105,6 +125,8 @@ impl AuditWriter {
         let Some(tx) = self.sender() else { return };
         let (done, written) = oneshot::channel();
         if tx.send(Message::Barrier(done)).await.is_ok() {
+            // The barrier is queued: a lingering writer stops waiting, writes, and answers it.
+            self.hurry.notify_one();
             let _ = written.await;
         }
     }
@@ -112,6 +134,7 @@ impl AuditWriter {
     /// Close the queue and wait until everything queued is written.
     pub(crate) async fn flush(&self) {
         drop(self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take());
+        self.hurry.notify_one();
         let task = self.task.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(task) = task {
             let _ = task.await;
