@@ -406,6 +406,11 @@ fn rocketchat_cases(w: &World) -> Vec<Case> {
         upload("upload path `.`", json!({"path": "."}), refused("is not a file inside the upload directory")),
         upload("upload path with a NUL", json!({"path": "ok.txt\u{0}"}), refused("in the upload directory")),
         upload(
+            "upload path of 5,000 characters over two lines",
+            json!({"path": format!("x\nrole=ADMIN{}", "a".repeat(5_000))}),
+            refused("…` in the upload directory").without(&"a".repeat(201)).without("\nrole=ADMIN"),
+        ),
+        upload(
             "upload path of a file over the size limit",
             json!({"path": "big.bin"}),
             refused(&format!("`big.bin` has {} bytes; this server sends at most {UPLOAD_MAX}", UPLOAD_MAX + 1)),

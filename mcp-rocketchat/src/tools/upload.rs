@@ -62,6 +62,26 @@ fn guess_mime(name: &str) -> &'static str {
 }
 
 /// A file below `dir` (no escape by `..` or links), read within `max` bytes.
+/// Longest part of a caller's `path` an error message repeats.
+const MAX_SHOWN_PATH: usize = 200;
+
+/// A caller's `path` fit to repeat in an error: at most [`MAX_SHOWN_PATH`] characters (then `…`),
+/// control characters escaped, so a long or multi-line path cannot flood or forge the message.
+fn shown(rel: &str) -> String {
+    let mut out = String::new();
+    for c in rel.chars().take(MAX_SHOWN_PATH) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if rel.chars().nth(MAX_SHOWN_PATH).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 fn read_allowed(dir: Option<&Path>, rel: &str, max: u64) -> Result<Vec<u8>, ToolError> {
     let Some(dir) = dir else {
         return Err(ToolError::invalid(
@@ -70,16 +90,17 @@ fn read_allowed(dir: Option<&Path>, rel: &str, max: u64) -> Result<Vec<u8>, Tool
     };
     let root = dir.canonicalize().map_err(|_| ToolError::internal("the upload directory is not readable"))?;
     let wanted: PathBuf = root.join(rel.trim_start_matches('/'));
+    let shown = shown(rel);
     let real =
-        wanted.canonicalize().map_err(|_| ToolError::NotFound(format!("no file `{rel}` in the upload directory")))?;
+        wanted.canonicalize().map_err(|_| ToolError::NotFound(format!("no file `{shown}` in the upload directory")))?;
     if !real.starts_with(&root) || !real.is_file() {
-        return Err(ToolError::invalid(format!("`{rel}` is not a file inside the upload directory")));
+        return Err(ToolError::invalid(format!("`{shown}` is not a file inside the upload directory")));
     }
     let size = real.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
     if size > max {
-        return Err(ToolError::invalid(format!("`{rel}` has {size} bytes; this server sends at most {max}")));
+        return Err(ToolError::invalid(format!("`{shown}` has {size} bytes; this server sends at most {max}")));
     }
-    std::fs::read(&real).map_err(|_| ToolError::internal(format!("cannot read `{rel}`")))
+    std::fs::read(&real).map_err(|_| ToolError::internal(format!("cannot read `{shown}`")))
 }
 
 /// `upload_file`.
