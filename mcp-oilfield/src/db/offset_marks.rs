@@ -15,8 +15,8 @@
 //! `OFFSET` would have read. A different token drops the listing's marks.
 //!
 //! Memory is bounded: at most [`MAX_MARKS_PER_LISTING`] marks per listing (the lowest offsets go
-//! first: they are the cheapest to step over again) and [`MAX_MARKS`] in all (the least recently
-//! used listings go first).
+//! first: they are the cheapest to step over again) and [`MAX_MARKS`] in all (past it, the least
+//! recently used listings go, down to seven eighths of it).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +28,8 @@ use chrono::NaiveDate;
 pub(crate) const MAX_MARKS_PER_LISTING: usize = 256;
 /// Marks kept in all (about 100 bytes each).
 pub(crate) const MAX_MARKS: usize = 8_192;
+/// Marks left after an eviction.
+const EVICT_TO: usize = MAX_MARKS - MAX_MARKS / 8;
 
 /// What a listing is: its resolved wells (empty: all in scope), date range, order and the
 /// caller's scope (which decides the wells of an all-wells listing).
@@ -63,6 +65,23 @@ struct State {
     listings: HashMap<Listing, ListingMarks>,
     marks: usize,
     tick: u64,
+}
+
+impl State {
+    /// Drop the least recently used listings until [`EVICT_TO`] marks are left: one sort of the
+    /// listings per eviction, which then frees room for many records (not one scan per record).
+    fn evict(&mut self) {
+        let mut by_use: Vec<(u64, Listing)> = self.listings.iter().map(|(l, m)| (m.used, l.clone())).collect();
+        by_use.sort_unstable_by_key(|(used, _)| *used);
+        for (_, listing) in by_use {
+            if self.marks <= EVICT_TO {
+                break;
+            }
+            if let Some(gone) = self.listings.remove(&listing) {
+                self.marks -= gone.marks.len();
+            }
+        }
+    }
 }
 
 /// The marks of all listings (shared by every read connection of a store).
@@ -120,13 +139,8 @@ impl OffsetMarks {
             }
         };
         state.marks = state.marks + added - dropped;
-        while state.marks > MAX_MARKS {
-            let Some(oldest) = state.listings.iter().min_by_key(|(_, m)| m.used).map(|(l, _)| l.clone()) else {
-                break;
-            };
-            if let Some(gone) = state.listings.remove(&oldest) {
-                state.marks -= gone.marks.len();
-            }
+        if state.marks > MAX_MARKS {
+            state.evict();
         }
     }
 
@@ -204,6 +218,11 @@ mod tests {
             }
         }
         assert!(marks.len() <= MAX_MARKS, "{}", marks.len());
+        assert!(
+            marks.len() >= EVICT_TO - MAX_MARKS_PER_LISTING,
+            "an eviction keeps the recent listings: {}",
+            marks.len()
+        );
         assert!(marks.floor(&listing("W0"), t, 5).is_none(), "the least recently used listing went first");
         assert!(marks.floor(&listing(&format!("W{}", MAX_MARKS / MAX_MARKS_PER_LISTING + 4)), t, 5).is_some());
     }
